@@ -1,0 +1,83 @@
+/*
+ * conf_keys.c - the table of every Hookswitch setting.
+ *
+ * This is the only place a setting is declared: the INI reader, the HOOKSWITCH_* environment
+ * overrides, `-n -v` and the settings reference all walk this table.  Defaults are written as
+ * they would be in the file and go through the same checks as a user's value when
+ * hs_conf_new() runs, so a bad default is caught on the first start of any program.
+ */
+#include "conf.h"
+
+#ifndef HS_DATADIR
+#define HS_DATADIR "/usr/share/hookswitch"
+#endif
+
+#define KIB 1024LL
+#define GIB (1024LL * 1024 * 1024)
+
+const struct hs_conf_def hs_conf_keys[] = {
+	/* [server] */
+	{"server.id", HS_CONF_INT, "1", 1, 99, NULL,
+	    "this server's id in the servers table"},
+	{"server.name", HS_CONF_STR, "", 0, 0, NULL,
+	    "display name used when this server registers itself (empty: host name)"},
+	{"server.host", HS_CONF_STR, "", 0, 0, NULL,
+	    "address other servers use to reach this one (empty: host name)"},
+	{"server.roles", HS_CONF_STR, "all", 0, 0, NULL,
+	    "roles used when this server registers itself in the servers table on first "
+	    "start; afterwards the table is authoritative"},
+
+	/* [db] */
+	{"db.conninfo", HS_CONF_STR, "dbname=hookswitch", 0, 0, NULL,
+	    "libpq connection string"},
+	{"db.connect_timeout", HS_CONF_INT, "30", 0, 3600, NULL,
+	    "seconds a service waits for PostgreSQL at start"},
+
+	/* [log] */
+	{"log.level", HS_CONF_ENUM, "info", 0, 0, "debug|info|warn|error",
+	    "lowest level of the lines logged"},
+	{"log.file", HS_CONF_STR, "", 0, 0, NULL,
+	    "log file of a service run by hand (empty: stderr)"},
+	{"log.dir", HS_CONF_STR, "/var/log/hookswitch", 0, 0, NULL,
+	    "folder of the per-service logs the watchdog writes"},
+	{"log.max_size", HS_CONF_SIZE, "10M", 64 * KIB, 4 * GIB, NULL,
+	    "size at which a log file is rotated (manual: Max log file size)"},
+	{"log.keep", HS_CONF_INT, "5", 1, 100, NULL,
+	    "rotated files kept per log"},
+	{"log.archive_dir", HS_CONF_STR, "", 0, 0, NULL,
+	    "folder of daily log archives (empty: <log.dir>/archive)"},
+	{"log.archive_time", HS_CONF_TIME, "01:00", 0, 0, NULL,
+	    "time of day the watchdog archives the logs"},
+	{"log.archive_keep", HS_CONF_INT, "7", 1, 365, NULL,
+	    "number of archives kept"},
+
+	/* [bus] */
+	{"bus.dir", HS_CONF_STR, "/run/hookswitch", 0, 0, NULL,
+	    "folder of the ipc endpoints"},
+	{"bus.tcp", HS_CONF_BOOL, "false", 0, 0, NULL,
+	    "also listen on tcp for services on other servers"},
+	{"bus.tcp_base", HS_CONF_INT, "8210", 1024, 65000, NULL,
+	    "first tcp port of the bus (see README port table)"},
+	{"bus.heartbeat_ms", HS_CONF_INT, "1000", 100, 60000, NULL,
+	    "interval of svc.heartbeat events"},
+
+	/* [paths] */
+	{"paths.migrations", HS_CONF_STR, HS_DATADIR "/migrations", 0, 0, NULL,
+	    "folder of the NNNN_name.sql migrations"},
+	{"paths.bindir", HS_CONF_STR, "", 0, 0, NULL,
+	    "folder of the service executables (empty: the watchdog's own folder)"},
+
+	/* [watchdog] */
+	{"watchdog.hang_timeout", HS_CONF_INT, "10", 2, 600, NULL,
+	    "seconds without a heartbeat after which a service is hung and is restarted"},
+	{"watchdog.backoff_max", HS_CONF_INT, "60", 1, 3600, NULL,
+	    "longest wait before a restart, seconds"},
+	{"watchdog.stable_after", HS_CONF_INT, "60", 1, 86400, NULL,
+	    "seconds of running after which the restart backoff resets to 1 s"},
+	{"watchdog.stop_timeout", HS_CONF_INT, "10", 1, 600, NULL,
+	    "seconds a service gets to stop on SIGTERM before SIGKILL"},
+	{"watchdog.disk_check_interval", HS_CONF_INT, "60", 1, 86400, NULL,
+	    "seconds between free-space checks"},
+
+	{NULL, HS_CONF_STR, NULL, 0, 0, NULL, NULL},
+};

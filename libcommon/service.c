@@ -1,0 +1,356 @@
+/*
+ * service.c - the skeleton every Hookswitch service runs (see service.h for the steps).
+ *
+ * Putting the steps here once means a service's main.c is a descriptor and a call, and a
+ * missing step (readiness, heartbeat, clean close) cannot differ between services.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "fs.h"
+#include "log.h"
+#include "service.h"
+#include "topo.h"
+
+#define EX_CONFIG 78
+
+static void
+usage(const char *name, FILE *out)
+{
+	fprintf(out,
+	    "usage: hookswitch-%s [-dnv] [-c config]\n"
+	    "  -c PATH  configuration file (default %s, or $HOOKSWITCH_CONFIG)\n"
+	    "  -n       check the configuration and exit\n"
+	    "  -v       verbose: debug logging (with -n: print every setting)\n"
+	    "  -d       log to stderr even when log.file is set\n",
+	    name, HS_CONF_DEFAULT_PATH);
+}
+
+void
+hs_service_endpoint(const hs_conf *conf, int svc_id, enum hs_endpoint_kind kind, char *buf,
+    size_t len)
+{
+	hs_topo_endpoint(buf, len, svc_id, kind, NULL, hs_conf_str(conf, "bus.dir"), 0);
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Built-in commands                                                                    */
+/* ------------------------------------------------------------------------------------ */
+
+static void
+svc_cmd_health(void *arg, hs_bus_req *req, const hs_env *msg)
+{
+	struct hs_svc *svc = arg;
+	struct hs_bus_stats st;
+	cJSON *body = cJSON_CreateObject(), *bus;
+
+	(void)msg;
+	cJSON_AddStringToObject(body, "service", svc->name);
+	cJSON_AddNumberToObject(body, "pid", getpid());
+	cJSON_AddNumberToObject(body, "server", svc->server_id);
+	cJSON_AddNumberToObject(body, "uptime_s", (double)(hs_mono_ms() - svc->started_ms) / 1e3);
+	cJSON_AddStringToObject(body, "state", svc->stopping ? "stopping" : "ok");
+	if (svc->def->no_duties != NULL)
+		cJSON_AddStringToObject(body, "duties", svc->def->no_duties);
+	if (svc->db != NULL)
+		cJSON_AddBoolToObject(body, "db_connected", hs_db_connected(svc->db));
+	hs_bus_get_stats(svc->bus, &st);
+	bus = cJSON_AddObjectToObject(body, "bus");
+	cJSON_AddNumberToObject(bus, "published", (double)st.published);
+	cJSON_AddNumberToObject(bus, "received", (double)st.received);
+	cJSON_AddNumberToObject(bus, "requests", (double)st.requests);
+	cJSON_AddNumberToObject(bus, "bad_messages", (double)st.bad_messages);
+	if (svc->def->health != NULL)
+		svc->def->health(svc, body);
+	hs_bus_reply(req, HS_OK, body, NULL);
+}
+
+static const struct hs_bus_cmd builtin_cmds[] = {
+	{ "health", HS_CMD_READONLY, svc_cmd_health, "liveness, uptime and bus counters" },
+};
+
+/* The built-ins followed by the service's own commands, NULL-terminated. */
+static struct hs_bus_cmd *
+merge_cmds(const struct hs_bus_cmd *own)
+{
+	size_t nb = sizeof(builtin_cmds) / sizeof(builtin_cmds[0]), no = 0;
+	struct hs_bus_cmd *all;
+
+	while (own != NULL && own[no].name != NULL)
+		no++;
+	if ((all = calloc(nb + no + 1, sizeof(*all))) == NULL)
+		return NULL;
+	memcpy(all, builtin_cmds, sizeof(builtin_cmds));
+	if (no > 0)
+		memcpy(all + nb, own, no * sizeof(*own));
+	return all;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Life cycle                                                                           */
+/* ------------------------------------------------------------------------------------ */
+
+struct svc_runtime {
+	struct hs_svc svc;
+	uv_timer_t heartbeat;
+	struct hs_bus_cmd *cmds;
+	int fini_done;
+};
+
+static void
+svc_heartbeat(uv_timer_t *t)
+{
+	struct hs_svc *svc = t->data;
+	cJSON *body = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(body, "pid", getpid());
+	cJSON_AddNumberToObject(body, "uptime_s", (double)(hs_mono_ms() - svc->started_ms) / 1e3);
+	hs_bus_publish(svc->bus, "svc.heartbeat", body);
+}
+
+static void
+svc_teardown(struct svc_runtime *rt)
+{
+	struct hs_svc *svc = &rt->svc;
+
+	if (rt->fini_done)
+		return;
+	rt->fini_done = 1;
+	svc->stopping = 1;
+	hs_loop_unwatch_signals(svc->loop);
+	if (!uv_is_closing((uv_handle_t *)&rt->heartbeat))
+		uv_close((uv_handle_t *)&rt->heartbeat, NULL);
+	if (svc->def->fini != NULL)
+		svc->def->fini(svc);
+	if (svc->bus != NULL) {
+		hs_bus_publish(svc->bus, "svc.stopping", NULL);
+		hs_bus_close(svc->bus);
+		svc->bus = NULL;
+	}
+	if (svc->db != NULL) {
+		hs_db_close(svc->db);
+		svc->db = NULL;
+	}
+}
+
+static void
+svc_on_stop(void *arg, int signum)
+{
+	struct svc_runtime *rt = arg;
+
+	(void)signum;
+	sd_notify(0, "STOPPING=1");
+	if (rt->svc.def->drain != NULL && !rt->svc.stopping) {
+		rt->svc.stopping = 1;
+		rt->svc.def->drain(&rt->svc);
+		return;
+	}
+	svc_teardown(rt);
+}
+
+void
+hs_service_stop(struct hs_svc *svc)
+{
+	hs_log_info("service.stop", "reason=%s", hs_logq("requested by the service"));
+	svc_teardown((struct svc_runtime *)svc);
+}
+
+/* Under the watchdog: die with it, and refuse to run if it is already gone. */
+static void
+svc_bind_to_supervisor(void)
+{
+	const char *s = getenv("HOOKSWITCH_SUPERVISOR_PID");
+
+	if (s == NULL || *s == '\0')
+		return;
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != (pid_t)atoi(s)) {
+		fprintf(stderr, "supervisor %s is gone; exiting\n", s);
+		exit(1);
+	}
+}
+
+/* Tells the supervisor we can serve: the watchdog's notify fd, and systemd if present. */
+static void
+svc_announce_ready(void)
+{
+	const char *fdstr = getenv("HOOKSWITCH_NOTIFY_FD");
+
+	if (fdstr != NULL && *fdstr != '\0') {
+		int fd = atoi(fdstr);
+		if (fd > 2) {
+			if (write(fd, "\n", 1) != 1)
+				hs_log_warn("service.notify", "fd=%d err=%s", fd,
+				    hs_logq(strerror(errno)));
+			close(fd);
+		}
+		unsetenv("HOOKSWITCH_NOTIFY_FD");
+	}
+	sd_notify(0, "READY=1");
+}
+
+static int
+svc_open_bus(struct svc_runtime *rt)
+{
+	struct hs_svc *svc = &rt->svc;
+	char pub[512], rep[512];
+	hs_err rv;
+
+	if (hs_fs_mkdir_p(hs_conf_str(svc->conf, "bus.dir"), 0750) != 0) {
+		hs_log_error("service.bus", "dir=%s err=%s",
+		    hs_logq(hs_conf_str(svc->conf, "bus.dir")), hs_logq(strerror(errno)));
+		return -1;
+	}
+	hs_service_endpoint(svc->conf, svc->def->id, HS_EP_PUB, pub, sizeof(pub));
+	hs_service_endpoint(svc->conf, svc->def->id, HS_EP_REP, rep, sizeof(rep));
+	rv = hs_bus_open(&svc->bus, svc->uv, svc->name, svc->server_id, pub, rep);
+	if (rv != HS_OK) {
+		hs_log_error("service.bus", "pub=%s rep=%s err=%s note=%s", hs_logq(pub),
+		    hs_logq(rep), hs_err_name(rv),
+		    hs_logq(rv == HS_EBUSY ? "another instance is running" : "cannot bind"));
+		return -1;
+	}
+	if (hs_conf_bool(svc->conf, "bus.tcp")) {
+		int base = (int)hs_conf_int(svc->conf, "bus.tcp_base");
+		char url[64];
+		for (int k = HS_EP_PUB; k <= HS_EP_REP; k++) {
+			snprintf(url, sizeof(url), "tcp://0.0.0.0:%d",
+			    hs_topo_tcp_port(svc->def->id, k, base));
+			if (hs_bus_listen_extra(svc->bus, k == HS_EP_REP, url) != HS_OK)
+				return -1;
+		}
+	}
+	if ((rt->cmds = merge_cmds(svc->def->cmds)) == NULL)
+		return -1;
+	hs_bus_serve(svc->bus, rt->cmds, svc);
+	return 0;
+}
+
+int
+hs_service_main(const struct hs_service *def, int argc, char **argv)
+{
+	struct svc_runtime rt;
+	struct hs_svc *svc = &rt.svc;
+	const char *path = getenv("HOOKSWITCH_CONFIG");
+	int check = 0, verbose = 0, foreground = 0, c, rv = 1;
+
+	memset(&rt, 0, sizeof(rt));
+	svc->def = def;
+	svc->name = hs_services[def->id].name;
+	if (path != NULL && *path == '\0')
+		path = NULL;
+	while ((c = getopt(argc, argv, "c:dhnvT:")) != -1) {
+		switch (c) {
+		case 'c': path = optarg; break;
+		case 'd': foreground = 1; break;
+		case 'n': check = 1; break;
+		case 'v': verbose = 1; break;
+		case 'T': break; /* trace categories: accepted, none defined yet */
+		case 'h': usage(svc->name, stdout); return 0;
+		default: usage(svc->name, stderr); return 100;
+		}
+	}
+	if (optind != argc) {
+		usage(svc->name, stderr);
+		return 100;
+	}
+
+	if ((svc->conf = hs_conf_new()) == NULL)
+		return 1;
+	if (hs_conf_load(svc->conf, path) != HS_OK ||
+	    hs_conf_apply_env(svc->conf, NULL) != HS_OK) {
+		fprintf(stderr, "hookswitch-%s: %s\n", svc->name, hs_conf_error(svc->conf));
+		hs_conf_free(svc->conf);
+		return EX_CONFIG;
+	}
+	if (check) {
+		if (verbose)
+			hs_conf_dump(svc->conf, stdout);
+		printf("hookswitch-%s: configuration OK\n", svc->name);
+		hs_conf_free(svc->conf);
+		return 0;
+	}
+	svc->server_id = (int)hs_conf_int(svc->conf, "server.id");
+	svc->config_path = path;
+	svc_bind_to_supervisor();
+
+	{
+		const char *lf = foreground ? "" : hs_conf_str(svc->conf, "log.file");
+		char dirlog[1024];
+
+		if (!foreground && *lf == '\0' && (def->flags & HS_SERVICE_LOG_TO_DIR)) {
+			const char *dir = hs_conf_str(svc->conf, "log.dir");
+			if (hs_fs_mkdir_p(dir, 0750) != 0) {
+				fprintf(stderr, "hookswitch-%s: cannot create log.dir %s: %s\n",
+				    svc->name, dir, strerror(errno));
+				hs_conf_free(svc->conf);
+				return 1;
+			}
+			snprintf(dirlog, sizeof(dirlog), "%s/%s.log", dir, svc->name);
+			lf = dirlog;
+		}
+		if (hs_log_open(svc->name, lf, (size_t)hs_conf_int(svc->conf, "log.max_size"),
+			(int)hs_conf_int(svc->conf, "log.keep")) != HS_OK) {
+			fprintf(stderr, "hookswitch-%s: cannot open log file %s: %s\n", svc->name,
+			    lf, strerror(errno));
+			hs_conf_free(svc->conf);
+			return 1;
+		}
+		hs_log_set_level(verbose ? HS_LOG_DEBUG :
+					   hs_log_level_parse(hs_conf_str(svc->conf, "log.level")));
+	}
+	svc->started_ms = hs_mono_ms();
+	hs_log_info("service.start", "server=%d config=%s", svc->server_id,
+	    hs_logq(path != NULL ? path : HS_CONF_DEFAULT_PATH));
+
+	if (hs_loop_init(&svc->loop, svc_on_stop, &rt) != HS_OK)
+		goto out_conf;
+	svc->uv = hs_loop_uv(svc->loop);
+	uv_timer_init(svc->uv, &rt.heartbeat);
+	rt.heartbeat.data = svc;
+
+	if (def->flags & HS_SERVICE_NEEDS_DB) {
+		int wait = (int)hs_conf_int(svc->conf, "db.connect_timeout") * 1000;
+		if (hs_db_open(&svc->db, hs_conf_str(svc->conf, "db.conninfo"), svc->uv) != HS_OK)
+			goto out_teardown;
+		if (hs_db_connect(svc->db, wait) != HS_OK) {
+			hs_log_error("service.db", "err=%s note=%s", hs_logq(hs_db_error(svc->db)),
+			    hs_logq("PostgreSQL not reachable within db.connect_timeout"));
+			goto out_teardown;
+		}
+	}
+	if (svc_open_bus(&rt) != 0)
+		goto out_teardown;
+	if (def->init != NULL && def->init(svc) != 0) {
+		hs_log_error("service.init", "note=%s", hs_logq("start-up failed; stopping"));
+		goto out_teardown;
+	}
+	if (svc->stopping)
+		goto out_teardown;
+	if (def->no_duties != NULL)
+		hs_log_info("service.idle", "duties=%s", hs_logq(def->no_duties));
+	uv_timer_start(&rt.heartbeat, svc_heartbeat, 0,
+	    (uint64_t)hs_conf_int(svc->conf, "bus.heartbeat_ms"));
+	svc_announce_ready();
+	hs_log_info("service.ready", "ms=%lld", hs_mono_ms() - svc->started_ms);
+	hs_loop_run(svc->loop);
+	rv = 0;
+out_teardown:
+	svc_teardown(&rt);
+	if (hs_loop_close(svc->loop) != 0)
+		rv = 1;
+out_conf:
+	free(rt.cmds);
+	hs_log_info("service.exit", "code=%d", rv);
+	hs_conf_free(svc->conf);
+	hs_log_close();
+	return rv;
+}

@@ -1,0 +1,547 @@
+/*
+ * hookswitchctl - the command-line client of Hookswitch.
+ *
+ * The CLI is a table of grammar strings (as smtpctl): each line gives the words to match,
+ * with <name> placeholders, and the ctl_* function that sends one request and prints the
+ * reply.  Fleet views (status, service restart, logs archive) go to this server's watchdog,
+ * `health <service>` to the service itself; alerts and `db status` read PostgreSQL directly,
+ * so they work while the watchdog is down.  --json prints the reply body unchanged.
+ *
+ * Exit codes (as s6): 0 success, 1 the service or database said no, 100 usage error,
+ * 111 cannot reach the service or the database.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bus.h"
+#include "conf.h"
+#include "db.h"
+#include "log.h"
+#include "migrate.h"
+#include "service.h"
+#include "topo.h"
+
+#define EX_OK 0
+#define EX_NO 1
+#define EX_USAGE 100
+#define EX_UNREACH 111
+
+struct ctl {
+	hs_conf *conf;
+	int json;
+	int timeout_ms;
+	char **argv; /* the command's words */
+	int argc;
+};
+
+typedef int (*ctl_fn)(struct ctl *ctl);
+
+/* ------------------------------------------------------------------------------------ */
+/* Helpers                                                                              */
+/* ------------------------------------------------------------------------------------ */
+
+static void
+print_json(const cJSON *o)
+{
+	char *s = cJSON_Print(o);
+
+	printf("%s\n", s != NULL ? s : "null");
+	free(s);
+}
+
+static const char *
+json_str(const cJSON *o, const char *key, const char *def)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsString(it) ? it->valuestring : def;
+}
+
+static double
+json_num(const cJSON *o, const char *key, double def)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsNumber(it) ? it->valuedouble : def;
+}
+
+static void
+fmt_duration(char *buf, size_t len, double s)
+{
+	long long t = (long long)s;
+
+	if (t >= 86400)
+		snprintf(buf, len, "%lldd%02lldh", t / 86400, t % 86400 / 3600);
+	else if (t >= 3600)
+		snprintf(buf, len, "%lldh%02lldm", t / 3600, t % 3600 / 60);
+	else if (t >= 60)
+		snprintf(buf, len, "%lldm%02llds", t / 60, t % 60);
+	else
+		snprintf(buf, len, "%llds", t);
+}
+
+/*
+ * Sends cmd to service svc_id on this host; on success *reply holds the answer.  Returns an
+ * exit code: EX_OK, EX_NO (the service said no; printed), EX_UNREACH (printed).
+ */
+static int
+ctl_request(struct ctl *ctl, int svc_id, const char *cmd, cJSON *body, hs_env *reply)
+{
+	char url[512];
+	hs_err rv;
+
+	hs_service_endpoint(ctl->conf, svc_id, HS_EP_REP, url, sizeof(url));
+	rv = hs_bus_call(url, "hookswitchctl", cmd, body, ctl->timeout_ms, reply);
+	if (rv != HS_OK) {
+		fprintf(stderr, "hookswitchctl: cannot reach %s at %s: %s (%s)\n",
+		    hs_services[svc_id].name, url, hs_strerror(rv), hs_err_name(rv));
+		return EX_UNREACH;
+	}
+	if (reply->status != HS_OK) {
+		if (ctl->json) {
+			cJSON *o = cJSON_CreateObject();
+			cJSON_AddStringToObject(o, "error", hs_err_name(reply->status));
+			cJSON_AddStringToObject(o, "message", reply->message);
+			print_json(o);
+			cJSON_Delete(o);
+		}
+		fprintf(stderr, "hookswitchctl: %s: %s: %s\n", hs_services[svc_id].name,
+		    hs_err_name(reply->status), reply->message);
+		hs_env_clear(reply);
+		return EX_NO;
+	}
+	return EX_OK;
+}
+
+/* Connects to PostgreSQL with the configured conninfo (one attempt). */
+static int
+ctl_db(struct ctl *ctl, hs_db **db)
+{
+	if (hs_db_open(db, hs_conf_str(ctl->conf, "db.conninfo"), NULL) != HS_OK)
+		return EX_UNREACH;
+	if (hs_db_connect(*db, 0) != HS_OK) {
+		fprintf(stderr, "hookswitchctl: cannot reach the database: %s\n",
+		    hs_db_error(*db));
+		hs_db_close(*db);
+		return EX_UNREACH;
+	}
+	return EX_OK;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Commands                                                                             */
+/* ------------------------------------------------------------------------------------ */
+
+static int
+ctl_status(struct ctl *ctl)
+{
+	const cJSON *db, *svcs, *s, *disks, *d;
+	char up[32];
+	hs_env r;
+	int rv;
+
+	if ((rv = ctl_request(ctl, HS_SVC_WATCHDOG, "status", NULL, &r)) != EX_OK)
+		return rv;
+	if (ctl->json) {
+		print_json(r.body);
+		hs_env_clear(&r);
+		return EX_OK;
+	}
+	db = cJSON_GetObjectItemCaseSensitive(r.body, "db");
+	printf("server %d  roles %s\n", (int)json_num(r.body, "server", 0),
+	    json_str(r.body, "roles", "?"));
+	printf("database %s, schema version %d%s%s\n", json_str(db, "state", "?"),
+	    (int)json_num(db, "schema_version", 0), json_str(db, "error", NULL) ? ": " : "",
+	    json_str(db, "error", ""));
+	printf("\n%-10s %-9s %8s %9s %8s  %s\n", "SERVICE", "STATE", "PID", "UPTIME", "RESTARTS",
+	    "LAST EXIT");
+	svcs = cJSON_GetObjectItemCaseSensitive(r.body, "services");
+	cJSON_ArrayForEach(s, svcs) {
+		const cJSON *w = cJSON_GetObjectItemCaseSensitive(s, "wanted");
+		if (cJSON_IsFalse(w) && strcmp(json_str(s, "state", ""), "down") == 0)
+			continue; /* not a service of this server */
+		fmt_duration(up, sizeof(up), json_num(s, "uptime_s", 0));
+		printf("%-10s %-9s %8d %9s %8d  %s\n", json_str(s, "name", "?"),
+		    json_str(s, "state", "?"), (int)json_num(s, "pid", 0),
+		    json_num(s, "pid", 0) > 0 ? up : "-", (int)json_num(s, "restarts", 0),
+		    json_str(s, "last_exit", ""));
+	}
+	disks = cJSON_GetObjectItemCaseSensitive(r.body, "disks");
+	printf("\n%-30s %8s  (warning below %.0f%%)\n", "DRIVE", "FREE",
+	    json_num(r.body, "disk_threshold_pct", 0));
+	cJSON_ArrayForEach(d, disks) {
+		printf("%-30s %7.1f%%%s\n", json_str(d, "mount", "?"), json_num(d, "free_pct", 0),
+		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "low")) ? "  LOW" : "");
+	}
+	hs_env_clear(&r);
+	return EX_OK;
+}
+
+static int
+ctl_health(struct ctl *ctl)
+{
+	int id = hs_service_lookup(ctl->argv[1]);
+	hs_env r;
+	int rv;
+
+	if (id < 0) {
+		fprintf(stderr, "hookswitchctl: no service '%s'\n", ctl->argv[1]);
+		return EX_USAGE;
+	}
+	if ((rv = ctl_request(ctl, id, "health", NULL, &r)) != EX_OK)
+		return rv;
+	if (ctl->json) {
+		print_json(r.body);
+	} else {
+		char up[32];
+		fmt_duration(up, sizeof(up), json_num(r.body, "uptime_s", 0));
+		printf("%s: %s, pid %d, up %s%s%s\n", json_str(r.body, "service", "?"),
+		    json_str(r.body, "state", "?"), (int)json_num(r.body, "pid", 0), up,
+		    json_str(r.body, "duties", NULL) ? ", duties: " : "",
+		    json_str(r.body, "duties", ""));
+	}
+	hs_env_clear(&r);
+	return EX_OK;
+}
+
+static int
+ctl_simple(struct ctl *ctl, const char *cmd, cJSON *body)
+{
+	hs_env r;
+	int rv;
+
+	if ((rv = ctl_request(ctl, HS_SVC_WATCHDOG, cmd, body, &r)) != EX_OK)
+		return rv;
+	if (ctl->json)
+		print_json(r.body);
+	else
+		printf("%s\n", r.message[0] ? r.message : "ok");
+	hs_env_clear(&r);
+	return EX_OK;
+}
+
+static int
+ctl_service_restart(struct ctl *ctl)
+{
+	cJSON *body = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(body, "service", ctl->argv[2]);
+	return ctl_simple(ctl, "service.restart", body);
+}
+
+static int
+ctl_logs_archive(struct ctl *ctl)
+{
+	return ctl_simple(ctl, "logs.archive", NULL);
+}
+
+static int
+ctl_alerts_list(struct ctl *ctl, int all)
+{
+	static const char *sql =
+	    "SELECT id, to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+	    "coalesce(server_id::text, ''), severity, source, code, text, "
+	    "coalesce(to_char(acknowledged_at AT TIME ZONE 'UTC', "
+	    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), coalesce(acknowledged_by, ''), "
+	    "coalesce(to_char(cleared_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '') "
+	    "FROM alerts WHERE $1::boolean OR (acknowledged_at IS NULL AND cleared_at IS NULL) "
+	    "ORDER BY id DESC LIMIT 500";
+	const char *params[1] = { all ? "true" : "false" };
+	PGresult *res;
+	hs_db *db;
+	int rv;
+
+	if ((rv = ctl_db(ctl, &db)) != EX_OK)
+		return rv;
+	if (hs_db_prepare(db, "alerts", sql) != HS_OK ||
+	    hs_db_exec(db, "alerts", 1, params, &res) != HS_OK) {
+		fprintf(stderr, "hookswitchctl: alerts: %s\n", hs_db_error(db));
+		hs_db_close(db);
+		return EX_NO;
+	}
+	if (ctl->json) {
+		cJSON *arr = cJSON_CreateArray();
+		for (int i = 0; i < PQntuples(res); i++) {
+			cJSON *o = cJSON_CreateObject();
+			cJSON_AddNumberToObject(o, "id", atof(PQgetvalue(res, i, 0)));
+			cJSON_AddStringToObject(o, "ts", PQgetvalue(res, i, 1));
+			if (*PQgetvalue(res, i, 2))
+				cJSON_AddNumberToObject(o, "server", atoi(PQgetvalue(res, i, 2)));
+			cJSON_AddStringToObject(o, "severity", PQgetvalue(res, i, 3));
+			cJSON_AddStringToObject(o, "source", PQgetvalue(res, i, 4));
+			cJSON_AddStringToObject(o, "code", PQgetvalue(res, i, 5));
+			cJSON_AddStringToObject(o, "text", PQgetvalue(res, i, 6));
+			if (*PQgetvalue(res, i, 7)) {
+				cJSON_AddStringToObject(o, "acknowledged_at", PQgetvalue(res, i, 7));
+				cJSON_AddStringToObject(o, "acknowledged_by", PQgetvalue(res, i, 8));
+			}
+			if (*PQgetvalue(res, i, 9))
+				cJSON_AddStringToObject(o, "cleared_at", PQgetvalue(res, i, 9));
+			cJSON_AddItemToArray(arr, o);
+		}
+		print_json(arr);
+		cJSON_Delete(arr);
+	} else if (PQntuples(res) == 0) {
+		printf("no %salerts\n", all ? "" : "open ");
+	} else {
+		for (int i = 0; i < PQntuples(res); i++)
+			printf("%6s  %s  %-8s %-10s %-20s %s%s%s\n", PQgetvalue(res, i, 0),
+			    PQgetvalue(res, i, 1), PQgetvalue(res, i, 3), PQgetvalue(res, i, 4),
+			    PQgetvalue(res, i, 5), PQgetvalue(res, i, 6),
+			    *PQgetvalue(res, i, 7) ? "  [acknowledged]" : "",
+			    *PQgetvalue(res, i, 9) ? "  [cleared]" : "");
+	}
+	PQclear(res);
+	hs_db_close(db);
+	return EX_OK;
+}
+
+static int
+ctl_alerts(struct ctl *ctl)
+{
+	return ctl_alerts_list(ctl, 0);
+}
+
+static int
+ctl_alerts_all(struct ctl *ctl)
+{
+	return ctl_alerts_list(ctl, 1);
+}
+
+static int
+ctl_alerts_ack(struct ctl *ctl)
+{
+	const char *who = getenv("SUDO_USER") ? getenv("SUDO_USER") : getenv("USER");
+	const char *params[2] = { ctl->argv[2], who != NULL ? who : "hookswitchctl" };
+	char *end;
+	PGresult *res;
+	hs_db *db;
+	int rv, n;
+
+	strtol(ctl->argv[2], &end, 10);
+	if (*ctl->argv[2] == '\0' || *end != '\0') {
+		fprintf(stderr, "hookswitchctl: alert id must be a number: '%s'\n", ctl->argv[2]);
+		return EX_USAGE;
+	}
+	if ((rv = ctl_db(ctl, &db)) != EX_OK)
+		return rv;
+	if (hs_db_prepare(db, "ack",
+		"UPDATE alerts SET acknowledged_at = now(), acknowledged_by = $2 "
+		"WHERE id = $1::bigint AND acknowledged_at IS NULL") != HS_OK ||
+	    hs_db_exec(db, "ack", 2, params, &res) != HS_OK) {
+		fprintf(stderr, "hookswitchctl: alerts ack: %s\n", hs_db_error(db));
+		hs_db_close(db);
+		return EX_NO;
+	}
+	n = atoi(PQcmdTuples(res));
+	PQclear(res);
+	hs_db_close(db);
+	if (n == 0) {
+		fprintf(stderr, "hookswitchctl: no open alert %s\n", ctl->argv[2]);
+		return EX_NO;
+	}
+	if (!ctl->json)
+		printf("alert %s acknowledged\n", ctl->argv[2]);
+	else
+		printf("{\"acknowledged\": %s}\n", ctl->argv[2]);
+	return EX_OK;
+}
+
+static int
+ctl_db_status(struct ctl *ctl)
+{
+	struct hs_migrate_status st;
+	char msg[512];
+	hs_db *db;
+	int rv;
+
+	if ((rv = ctl_db(ctl, &db)) != EX_OK)
+		return rv;
+	if (hs_migrate_status(db, hs_conf_str(ctl->conf, "paths.migrations"), &st, msg,
+		sizeof(msg)) != HS_OK) {
+		fprintf(stderr, "hookswitchctl: db status: %s\n", msg);
+		hs_db_close(db);
+		return EX_NO;
+	}
+	if (ctl->json) {
+		cJSON *o = cJSON_CreateObject(), *arr;
+		cJSON_AddNumberToObject(o, "current", st.current);
+		cJSON_AddNumberToObject(o, "latest", st.latest);
+		cJSON_AddNumberToObject(o, "pending", st.pending);
+		arr = cJSON_AddArrayToObject(o, "migrations");
+		for (size_t i = 0; i < st.count; i++) {
+			cJSON *m = cJSON_CreateObject();
+			cJSON_AddNumberToObject(m, "version", st.list[i].version);
+			cJSON_AddStringToObject(m, "name", st.list[i].name);
+			cJSON_AddBoolToObject(m, "applied", st.list[i].applied);
+			if (st.list[i].applied)
+				cJSON_AddStringToObject(m, "applied_at", st.list[i].applied_at);
+			cJSON_AddBoolToObject(m, "changed", st.list[i].changed);
+			cJSON_AddItemToArray(arr, m);
+		}
+		print_json(o);
+		cJSON_Delete(o);
+	} else {
+		printf("schema version %d, latest %d, %d pending\n", st.current, st.latest,
+		    st.pending);
+		for (size_t i = 0; i < st.count; i++)
+			printf("  %04d %-30s %s%s\n", st.list[i].version, st.list[i].name,
+			    st.list[i].applied ? st.list[i].applied_at : "pending",
+			    st.list[i].changed ? "  (file changed since applied!)" : "");
+	}
+	hs_migrate_status_free(&st);
+	hs_db_close(db);
+	return EX_OK;
+}
+
+/* Through the watchdog when it runs (it then starts what a failed migration held back);
+ * directly otherwise. */
+static int
+ctl_db_migrate(struct ctl *ctl)
+{
+	char url[512], msg[512];
+	hs_env r;
+	hs_err rv;
+	hs_db *db;
+	int applied = 0, ex;
+
+	hs_service_endpoint(ctl->conf, HS_SVC_WATCHDOG, HS_EP_REP, url, sizeof(url));
+	rv = hs_bus_call(url, "hookswitchctl", "db.migrate", NULL, ctl->timeout_ms, &r);
+	if (rv == HS_OK) {
+		if (r.status != HS_OK) {
+			fprintf(stderr, "hookswitchctl: db migrate: %s\n", r.message);
+			hs_env_clear(&r);
+			return EX_NO;
+		}
+		if (ctl->json)
+			print_json(r.body);
+		else
+			printf("%s (applied by the watchdog)\n", r.message);
+		hs_env_clear(&r);
+		return EX_OK;
+	}
+	if ((ex = ctl_db(ctl, &db)) != EX_OK)
+		return ex;
+	rv = hs_migrate_apply(db, hs_conf_str(ctl->conf, "paths.migrations"), &applied, msg,
+	    sizeof(msg));
+	hs_db_close(db);
+	if (rv != HS_OK) {
+		fprintf(stderr, "hookswitchctl: db migrate: %s\n", msg);
+		return EX_NO;
+	}
+	if (ctl->json)
+		printf("{\"applied\": %d}\n", applied);
+	else
+		printf("%d migration%s applied\n", applied, applied == 1 ? "" : "s");
+	return EX_OK;
+}
+
+static int ctl_help(struct ctl *ctl);
+
+/* ------------------------------------------------------------------------------------ */
+/* Grammar                                                                              */
+/* ------------------------------------------------------------------------------------ */
+
+static const struct {
+	const char *grammar;
+	ctl_fn fn;
+	const char *help;
+} commands[] = {
+	{ "status", ctl_status, "services of this server: state, pid, uptime, restarts" },
+	{ "health <service>", ctl_health, "ask one service whether it is alive" },
+	{ "service restart <service>", ctl_service_restart, "restart one service now" },
+	{ "alerts", ctl_alerts, "open alerts (not acknowledged, not cleared)" },
+	{ "alerts all", ctl_alerts_all, "every alert, newest first" },
+	{ "alerts ack <id>", ctl_alerts_ack, "acknowledge an alert" },
+	{ "db status", ctl_db_status, "schema version and pending migrations" },
+	{ "db migrate", ctl_db_migrate, "apply pending migrations" },
+	{ "logs archive", ctl_logs_archive, "archive the rotated logs now" },
+	{ "help", ctl_help, "this list" },
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static int
+ctl_help(struct ctl *ctl)
+{
+	(void)ctl;
+	printf("usage: hookswitchctl [-c config] [--json] [-t timeout_ms] command\n\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		printf("  %-28s %s\n", commands[i].grammar, commands[i].help);
+	printf("\nexit codes: 0 ok, 1 refused, 100 usage, 111 unreachable\n");
+	return EX_OK;
+}
+
+/* Matches argv against a grammar string word by word; <x> matches any word. */
+static int
+grammar_match(const char *grammar, int argc, char **argv)
+{
+	char buf[128], *save, *w;
+	int i = 0;
+
+	snprintf(buf, sizeof(buf), "%s", grammar);
+	for (w = strtok_r(buf, " ", &save); w != NULL; w = strtok_r(NULL, " ", &save), i++) {
+		if (i >= argc)
+			return 0;
+		if (w[0] != '<' && strcmp(w, argv[i]) != 0)
+			return 0;
+	}
+	return i == argc;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ctl ctl = { .timeout_ms = 5000 };
+	const char *path = getenv("HOOKSWITCH_CONFIG");
+	int c, rv;
+
+	if (path != NULL && *path == '\0')
+		path = NULL;
+	while ((c = getopt_long(argc, argv, "+c:jt:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': path = optarg; break;
+		case 'j': ctl.json = 1; break;
+		case 't': ctl.timeout_ms = atoi(optarg); break;
+		case 'h': return ctl_help(&ctl);
+		default: ctl_help(&ctl); return EX_USAGE;
+		}
+	}
+	ctl.argc = argc - optind;
+	ctl.argv = argv + optind;
+	if (ctl.argc == 0 || ctl.timeout_ms <= 0) {
+		ctl_help(&ctl);
+		return EX_USAGE;
+	}
+	hs_log_set_level(HS_LOG_WARN);
+	if ((ctl.conf = hs_conf_new()) == NULL)
+		return EX_NO;
+	if (hs_conf_load(ctl.conf, path) != HS_OK || hs_conf_apply_env(ctl.conf, NULL) != HS_OK) {
+		fprintf(stderr, "hookswitchctl: %s\n", hs_conf_error(ctl.conf));
+		hs_conf_free(ctl.conf);
+		return EX_USAGE;
+	}
+	rv = -1;
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		if (grammar_match(commands[i].grammar, ctl.argc, ctl.argv)) {
+			rv = commands[i].fn(&ctl);
+			break;
+		}
+	}
+	if (rv == -1) {
+		fprintf(stderr, "hookswitchctl: unknown command '%s'\n\n", ctl.argv[0]);
+		ctl_help(&ctl);
+		rv = EX_USAGE;
+	}
+	hs_conf_free(ctl.conf);
+	return rv;
+}
