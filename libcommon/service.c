@@ -219,11 +219,14 @@ svc_open_bus(struct svc_runtime *rt)
 		return -1;
 	}
 	if (hs_conf_bool(svc->conf, "bus.tcp")) {
+		/* On this server's own address when it has one, so several servers can share a
+		 * machine (loopback aliases in tests); everywhere otherwise. */
+		const char *host = hs_conf_str(svc->conf, "server.host");
 		int base = (int)hs_conf_int(svc->conf, "bus.tcp_base");
-		char url[64];
+		char url[300];
 		for (int k = HS_EP_PUB; k <= HS_EP_REP; k++) {
-			snprintf(url, sizeof(url), "tcp://0.0.0.0:%d",
-			    hs_topo_tcp_port(svc->def->id, k, base));
+			hs_topo_endpoint(url, sizeof(url), svc->def->id, k,
+			    *host != '\0' ? host : "0.0.0.0", NULL, base);
 			if (hs_bus_listen_extra(svc->bus, k == HS_EP_REP, url) != HS_OK)
 				return -1;
 		}

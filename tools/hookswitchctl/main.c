@@ -19,6 +19,7 @@
 #include "bus.h"
 #include "conf.h"
 #include "db.h"
+#include "locate.h"
 #include "log.h"
 #include "migrate.h"
 #include "service.h"
@@ -33,6 +34,7 @@ struct ctl {
 	hs_conf *conf;
 	int json;
 	int timeout_ms;
+	int server;  /* --server N: another server's watchdog; 0 for this one */
 	char **argv; /* the command's words */
 	int argc;
 };
@@ -83,17 +85,59 @@ fmt_duration(char *buf, size_t len, double s)
 		snprintf(buf, len, "%llds", t);
 }
 
+static int ctl_db(struct ctl *ctl, hs_db **db, int quiet);
+
 /*
- * Sends cmd to service svc_id on this host; on success *reply holds the answer.  Returns an
- * exit code: EX_OK, EX_NO (the service said no; printed), EX_UNREACH (printed).
+ * Where to send a request for service svc_id.  The watchdog of this server (or of --server
+ * N, found in the servers table) for fleet views; for a single service (`health`) wherever
+ * the servers table says it runs, this server first.  Without a database, this server.
+ */
+static int
+ctl_endpoint(struct ctl *ctl, int svc_id, char *url, size_t len)
+{
+	int own = (int)hs_conf_int(ctl->conf, "server.id");
+	char err[256] = "";
+	hs_db *db;
+	hs_err rv;
+
+	if ((ctl->server == 0 || ctl->server == own) && svc_id == HS_SVC_WATCHDOG) {
+		hs_service_endpoint(ctl->conf, svc_id, HS_EP_REP, url, len);
+		return EX_OK;
+	}
+	if (ctl_db(ctl, &db, ctl->server == 0) != EX_OK) {
+		if (ctl->server != 0 && ctl->server != own)
+			return EX_UNREACH;
+		hs_service_endpoint(ctl->conf, svc_id, HS_EP_REP, url, len);
+		return EX_OK;
+	}
+	if (ctl->server != 0)
+		rv = hs_locate_on_server(db, ctl->conf, ctl->server, svc_id, HS_EP_REP, url, len,
+		    err, sizeof(err));
+	else
+		rv = hs_locate_service(db, ctl->conf, svc_id, HS_EP_REP, url, len, err, sizeof(err));
+	hs_db_close(db);
+	if (rv != HS_OK) {
+		fprintf(stderr, "hookswitchctl: %s\n", err);
+		return EX_NO;
+	}
+	return EX_OK;
+}
+
+/*
+ * Sends cmd to service svc_id; on success *reply holds the answer.  Returns an exit code:
+ * EX_OK, EX_NO (the service said no; printed), EX_UNREACH (printed).
  */
 static int
 ctl_request(struct ctl *ctl, int svc_id, const char *cmd, cJSON *body, hs_env *reply)
 {
 	char url[512];
 	hs_err rv;
+	int ex;
 
-	hs_service_endpoint(ctl->conf, svc_id, HS_EP_REP, url, sizeof(url));
+	if ((ex = ctl_endpoint(ctl, svc_id, url, sizeof(url))) != EX_OK) {
+		cJSON_Delete(body);
+		return ex;
+	}
 	rv = hs_bus_call(url, "hookswitchctl", cmd, body, ctl->timeout_ms, reply);
 	if (rv != HS_OK) {
 		fprintf(stderr, "hookswitchctl: cannot reach %s at %s: %s (%s)\n",
@@ -118,12 +162,13 @@ ctl_request(struct ctl *ctl, int svc_id, const char *cmd, cJSON *body, hs_env *r
 
 /* Connects to PostgreSQL with the configured conninfo (one attempt). */
 static int
-ctl_db(struct ctl *ctl, hs_db **db)
+ctl_db(struct ctl *ctl, hs_db **db, int quiet)
 {
 	if (hs_db_open(db, hs_conf_str(ctl->conf, "db.conninfo"), NULL) != HS_OK)
 		return EX_UNREACH;
 	if (hs_db_connect(*db, 0) != HS_OK) {
-		fprintf(stderr, "hookswitchctl: cannot reach the database: %s\n",
+		if (!quiet)
+			fprintf(stderr, "hookswitchctl: cannot reach the database: %s\n",
 		    hs_db_error(*db));
 		hs_db_close(*db);
 		return EX_UNREACH;
@@ -254,7 +299,7 @@ ctl_alerts_list(struct ctl *ctl, int all)
 	hs_db *db;
 	int rv;
 
-	if ((rv = ctl_db(ctl, &db)) != EX_OK)
+	if ((rv = ctl_db(ctl, &db, 0)) != EX_OK)
 		return rv;
 	if (hs_db_prepare(db, "alerts", sql) != HS_OK ||
 	    hs_db_exec(db, "alerts", 1, params, &res) != HS_OK) {
@@ -326,7 +371,7 @@ ctl_alerts_ack(struct ctl *ctl)
 		fprintf(stderr, "hookswitchctl: alert id must be a number: '%s'\n", ctl->argv[2]);
 		return EX_USAGE;
 	}
-	if ((rv = ctl_db(ctl, &db)) != EX_OK)
+	if ((rv = ctl_db(ctl, &db, 0)) != EX_OK)
 		return rv;
 	if (hs_db_prepare(db, "ack",
 		"UPDATE alerts SET acknowledged_at = now(), acknowledged_by = $2 "
@@ -358,7 +403,7 @@ ctl_db_status(struct ctl *ctl)
 	hs_db *db;
 	int rv;
 
-	if ((rv = ctl_db(ctl, &db)) != EX_OK)
+	if ((rv = ctl_db(ctl, &db, 0)) != EX_OK)
 		return rv;
 	if (hs_migrate_status(db, hs_conf_str(ctl->conf, "paths.migrations"), &st, msg,
 		sizeof(msg)) != HS_OK) {
@@ -423,7 +468,7 @@ ctl_db_migrate(struct ctl *ctl)
 		hs_env_clear(&r);
 		return EX_OK;
 	}
-	if ((ex = ctl_db(ctl, &db)) != EX_OK)
+	if ((ex = ctl_db(ctl, &db, 0)) != EX_OK)
 		return ex;
 	rv = hs_migrate_apply(db, hs_conf_str(ctl->conf, "paths.migrations"), &applied, msg,
 	    sizeof(msg));
@@ -467,7 +512,8 @@ static int
 ctl_help(struct ctl *ctl)
 {
 	(void)ctl;
-	printf("usage: hookswitchctl [-c config] [--json] [-t timeout_ms] command\n\n");
+	printf("usage: hookswitchctl [-c config] [--json] [-s server_id] [-t timeout_ms] "
+	       "command\n\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		printf("  %-28s %s\n", commands[i].grammar, commands[i].help);
 	printf("\nexit codes: 0 ok, 1 refused, 100 usage, 111 unreachable\n");
@@ -498,6 +544,7 @@ main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "server", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -507,18 +554,19 @@ main(int argc, char **argv)
 
 	if (path != NULL && *path == '\0')
 		path = NULL;
-	while ((c = getopt_long(argc, argv, "+c:jt:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+c:js:t:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': path = optarg; break;
 		case 'j': ctl.json = 1; break;
 		case 't': ctl.timeout_ms = atoi(optarg); break;
+		case 's': ctl.server = atoi(optarg); break;
 		case 'h': return ctl_help(&ctl);
 		default: ctl_help(&ctl); return EX_USAGE;
 		}
 	}
 	ctl.argc = argc - optind;
 	ctl.argv = argv + optind;
-	if (ctl.argc == 0 || ctl.timeout_ms <= 0) {
+	if (ctl.argc == 0 || ctl.timeout_ms <= 0 || ctl.server < 0 || ctl.server > 99) {
 		ctl_help(&ctl);
 		return EX_USAGE;
 	}
