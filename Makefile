@@ -25,7 +25,7 @@ CFLAGS  ?= -O2 -g
 # -Wno-format-truncation: every snprintf into a fixed buffer truncates on purpose (names,
 # paths and messages have documented limits); gcc cannot tell that from a mistake.
 CFLAGS  += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
-           -Wmissing-prototypes -Wno-format-truncation -fno-common -Ilibcommon -Iproto $(PKG_CFLAGS) \
+           -Wmissing-prototypes -Wno-format-truncation -fno-common -Ilibcommon -Iproto -Itest/support $(PKG_CFLAGS) \
            -DHS_DATADIR='"$(abspath .)"'
 LDFLAGS ?=
 ifeq ($(SAN),1)
@@ -45,8 +45,10 @@ BINS := $(SERVICES:%=$(BUILD)/bin/hookswitch-%) $(BUILD)/bin/hookswitchctl
 # that folder's objects except main.o.
 TEST_SRC  := $(wildcard libcommon/*_test.c services/*/*_test.c tools/*/*_test.c)
 TEST_BINS := $(patsubst %_test.c,$(BUILD)/test/%_test,$(subst /,__,$(TEST_SRC)))
+# Helpers shared by the unit tests (test/support/*.c), linked into every test binary.
+TEST_SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard test/support/*.c))
 
-.PHONY: all test unit unit-asan system fuzz-smoke bench-smoke demo stop deps clean fmt-check
+.PHONY: all test unit unit-asan system fuzz-smoke bench-smoke demo stop deps clean
 all: $(BINS) $(TEST_BINS)
 
 ifeq ($(V),0)
@@ -84,7 +86,7 @@ $(BUILD)/bin/hookswitchctl: $(CTL_OBJ) $(LIBCOMMON_A)
 define test_rule
 $(1)_DIR  := $$(dir $(1))
 $(1)_SIBS := $$(if $$(filter libcommon/,$$($(1)_DIR)),,$$(filter-out %/main.c %_test.c,$$(wildcard $$($(1)_DIR)*.c)))
-$$(BUILD)/test/$$(subst /,__,$$(patsubst %_test.c,%_test,$(1))): $$(BUILD)/obj/$(1:.c=.o) $$($(1)_SIBS:%.c=$$(BUILD)/obj/%.o) $$(LIBCOMMON_A)
+$$(BUILD)/test/$$(subst /,__,$$(patsubst %_test.c,%_test,$(1))): $$(BUILD)/obj/$(1:.c=.o) $$($(1)_SIBS:%.c=$$(BUILD)/obj/%.o) $$(TEST_SUPPORT_OBJ) $$(LIBCOMMON_A)
 	@mkdir -p $$(dir $$@)
 	@echo "  LD $$@"
 	$$(Q)$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(PKG_LIBS) $$(CMOCKA_LIBS)
@@ -129,9 +131,6 @@ demo: deps
 
 stop:
 	tools/demo stop
-
-fmt-check:
-	clang-format --dry-run --Werror $(shell git ls-files '*.c' '*.h')
 
 clean:
 	rm -rf build

@@ -26,6 +26,7 @@
 
 #include "db.h"
 #include "log.h"
+#include "loop.h"
 
 #define DB_CONNECT_BACKOFF_MIN_MS 200
 #define DB_CONNECT_BACKOFF_MAX_MS 5000
@@ -85,15 +86,6 @@ struct hs_db {
 
 static void db_kick(hs_db *db);
 static void db_schedule_reconnect(hs_db *db);
-
-static long long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 sleep_ms(long long ms)
@@ -712,7 +704,7 @@ hs_db_connect(hs_db *db, int wait_ms)
 {
 	PQconninfoOption *opts;
 	char *perr = NULL;
-	long long deadline = mono_ms() + (wait_ms > 0 ? wait_ms : 0);
+	long long deadline = hs_mono_ms() + (wait_ms > 0 ? wait_ms : 0);
 	int backoff = DB_CONNECT_BACKOFF_MIN_MS;
 
 	if (db == NULL || db->closing)
@@ -746,7 +738,7 @@ hs_db_connect(hs_db *db, int wait_ms)
 			db_set_error(db, PQerrorMessage(db->conn));
 		}
 		hs_log_debug("db.connect_failed", "error=%s", hs_logq(db->err));
-		if ((left = deadline - mono_ms()) <= 0)
+		if ((left = deadline - hs_mono_ms()) <= 0)
 			break;
 		sleep_ms(backoff < left ? backoff : left);
 		backoff = backoff * 2 > DB_CONNECT_BACKOFF_MAX_MS ? DB_CONNECT_BACKOFF_MAX_MS :

@@ -14,142 +14,42 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "db.h"
+#include "loop.h"
+#include "testdb.h"
 
-/* ---- scratch databases ------------------------------------------------------------------ */
-
-struct testdb {
-	char name[64];
-	char conninfo[4096];
-};
-
-static void
-quiet_notice(void *arg, const char *msg)
-{
-	(void)arg;
-	(void)msg;
-}
-
-static const char *
-test_dsn(void)
-{
-	const char *dsn = getenv("HS_TEST_DSN");
-
-	if (dsn == NULL || *dsn == '\0')
-		fail_msg("HS_TEST_DSN is not set: it must be the libpq conninfo of a scratch "
-		    "database on a test cluster (make test sets it; by hand: tools/pgcluster "
-		    "init DIR && tools/pgcluster start DIR && "
-		    "export HS_TEST_DSN=\"$(tools/pgcluster dsn DIR hs_test)\")");
-	return dsn;
-}
-
-static PGconn *
-pg_connect(const char *conninfo)
-{
-	PGconn *c = PQconnectdb(conninfo);
-
-	if (PQstatus(c) != CONNECTION_OK)
-		fail_msg("cannot connect to %s: %s", conninfo, PQerrorMessage(c));
-	PQsetNoticeProcessor(c, quiet_notice, NULL);
-	return c;
-}
-
-static void
-pg_exec(PGconn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-pg_exec(PGconn *c, const char *fmt, ...)
-{
-	char sql[1024];
-	PGresult *r;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(sql, sizeof(sql), fmt, ap);
-	va_end(ap);
-	r = PQexec(c, sql);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
-		fail_msg("%s: %s", sql, PQerrorMessage(c));
-	PQclear(r);
-}
-
-/* Appends keyword='value' with libpq's quoting. */
-static void
-conninfo_add(char *buf, size_t size, const char *kw, const char *val)
-{
-	size_t o = strlen(buf);
-
-	o += (size_t)snprintf(buf + o, size - o, "%s%s='", o > 0 ? " " : "", kw);
-	for (; *val != '\0' && o + 3 < size; val++) {
-		if (*val == '\\' || *val == '\'')
-			buf[o++] = '\\';
-		buf[o++] = *val;
-	}
-	snprintf(buf + o, size - o, "'");
-}
+/* ---- scratch databases (test/support/testdb.h) ------------------------------------------ */
 
 static int
 testdb_setup(void **state)
 {
-	static int seq;
-	struct testdb *t = calloc(1, sizeof(*t));
-	PQconninfoOption *opts;
-	PGconn *c;
+	struct hs_testdb *t = calloc(1, sizeof(*t));
 
 	assert_non_null(t);
 	*state = t;
-	c = pg_connect(test_dsn());
-	snprintf(t->name, sizeof(t->name), "hs_t_%ld_db_%d", (long)getpid(), ++seq);
-	pg_exec(c, "CREATE DATABASE %s", t->name);
-	PQfinish(c);
-	/* the same server and user as HS_TEST_DSN, whatever form it has, our database */
-	assert_non_null(opts = PQconninfoParse(test_dsn(), NULL));
-	for (PQconninfoOption *o = opts; o->keyword != NULL; o++)
-		if (o->val != NULL && strcmp(o->keyword, "dbname") != 0)
-			conninfo_add(t->conninfo, sizeof(t->conninfo), o->keyword, o->val);
-	conninfo_add(t->conninfo, sizeof(t->conninfo), "dbname", t->name);
-	PQconninfoFree(opts);
-	return 0;
+	return hs_testdb_create(t, "db");
 }
 
 static int
 testdb_teardown(void **state)
 {
-	struct testdb *t = *state;
-	PGconn *c;
+	struct hs_testdb *t = *state;
 
 	if (t == NULL)
 		return 0;
-	if (t->name[0] != '\0' && (c = PQconnectdb(test_dsn())) != NULL) {
-		char sql[128];
-
-		PQsetNoticeProcessor(c, quiet_notice, NULL);
-		snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", t->name);
-		PQclear(PQexec(c, sql));
-		PQfinish(c);
-	}
+	hs_testdb_drop(t);
 	free(t);
 	return 0;
 }
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
-static long long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static hs_db *
-open_db(const struct testdb *t, uv_loop_t *loop)
+open_db(const struct hs_testdb *t, uv_loop_t *loop)
 {
 	hs_db *db;
 
@@ -192,10 +92,10 @@ static void
 kill_backend(hs_db *db)
 {
 	int pid = PQbackendPID(hs_db_conn(db));
-	PGconn *c = pg_connect(test_dsn()); /* ours may refuse connections just now */
+	PGconn *c = hs_testdb_connect(hs_testdb_dsn()); /* ours may refuse connections just now */
 
 	assert_true(pid > 0);
-	pg_exec(c, "SELECT pg_terminate_backend(%d, 5000)", pid);
+	hs_testdb_exec(c, "SELECT pg_terminate_backend(%d, 5000)", pid);
 	PQfinish(c);
 }
 
@@ -250,25 +150,25 @@ test_connect_fails(void **state)
 	assert_null(r);
 	assert_non_null(strstr(hs_db_error(db), "not connected"));
 
-	t0 = mono_ms();
+	t0 = hs_mono_ms();
 	assert_int_equal(hs_db_connect(db, 700), HS_EDB);
-	ms = mono_ms() - t0;
+	ms = hs_mono_ms() - t0;
 	assert_true(ms >= 600);
 	assert_true(ms < 2500);
 	assert_true(strlen(hs_db_error(db)) > 0);
 	assert_true(hs_db_error(db)[strlen(hs_db_error(db)) - 1] != '\n');
 	assert_false(hs_db_connected(db));
 
-	t0 = mono_ms();
+	t0 = hs_mono_ms();
 	assert_int_equal(hs_db_connect(db, 0), HS_EDB);
-	assert_true(mono_ms() - t0 < 500);
+	assert_true(hs_mono_ms() - t0 < 500);
 	hs_db_close(db);
 
 	/* malformed conninfo: no retrying, the message says why */
 	assert_int_equal(hs_db_open(&db, "this is not a conninfo", NULL), HS_OK);
-	t0 = mono_ms();
+	t0 = hs_mono_ms();
 	assert_int_equal(hs_db_connect(db, 5000), HS_EDB);
-	assert_true(mono_ms() - t0 < 500);
+	assert_true(hs_mono_ms() - t0 < 500);
 	assert_true(strlen(hs_db_error(db)) > 0);
 	hs_db_close(db);
 }
@@ -276,7 +176,7 @@ test_connect_fails(void **state)
 static void
 test_prepare_exec(void **state)
 {
-	const struct testdb *t = *state;
+	const struct hs_testdb *t = *state;
 	hs_db *db = open_db(t, NULL), *db2;
 	const char *p[2];
 	PGresult *r;
@@ -355,7 +255,7 @@ test_prepare_exec(void **state)
 static void
 test_transactions(void **state)
 {
-	const struct testdb *t = *state;
+	const struct hs_testdb *t = *state;
 	hs_db *db = open_db(t, NULL);
 	const char *p[1] = { "1" };
 
@@ -415,7 +315,7 @@ on_notify(void *arg, const char *channel, const char *payload)
 static void
 test_listen(void **state)
 {
-	const struct testdb *t = *state;
+	const struct hs_testdb *t = *state;
 	struct notes g = { 0 };
 	uv_loop_t loop;
 	hs_db *db, *plain;
@@ -432,10 +332,10 @@ test_listen(void **state)
 	/* a channel name that only works quoted */
 	assert_int_equal(hs_db_listen(db, "Hs Config; x", on_notify, &g), HS_OK);
 
-	other = pg_connect(t->conninfo);
-	pg_exec(other, "NOTIFY hs_test, 'hello'");
-	pg_exec(other, "SELECT pg_notify('Hs Config; x', 'quoted')");
-	pg_exec(other, "NOTIFY not_listened, 'no'");
+	other = hs_testdb_connect(t->conninfo);
+	hs_testdb_exec(other, "NOTIFY hs_test, 'hello'");
+	hs_testdb_exec(other, "SELECT pg_notify('Hs Config; x', 'quoted')");
+	hs_testdb_exec(other, "NOTIFY not_listened, 'no'");
 	assert_true(run_until(&loop, &g.n, 2, 5000));
 	assert_string_equal(g.channel[0], "hs_test");
 	assert_string_equal(g.payload[0], "hello");
@@ -452,10 +352,10 @@ test_listen(void **state)
 	assert_string_equal(g.payload[2], "self");
 
 	/* inside a transaction, at commit */
-	pg_exec(other, "BEGIN");
-	pg_exec(other, "NOTIFY hs_test, 'tx'");
+	hs_testdb_exec(other, "BEGIN");
+	hs_testdb_exec(other, "NOTIFY hs_test, 'tx'");
 	assert_false(run_until(&loop, &g.n, 4, 200));
-	pg_exec(other, "COMMIT");
+	hs_testdb_exec(other, "COMMIT");
 	assert_true(run_until(&loop, &g.n, 4, 5000));
 	assert_string_equal(g.payload[3], "tx");
 	assert_false(run_until(&loop, &g.n, 5, 200));
@@ -468,7 +368,7 @@ test_listen(void **state)
 static void
 test_reset(void **state)
 {
-	const struct testdb *t = *state;
+	const struct hs_testdb *t = *state;
 	hs_db *db = open_db(t, NULL);
 	const char *p[1] = { "1" };
 	long pid1, pid2;
@@ -515,7 +415,7 @@ on_reconnect(void *arg, hs_db *db)
 static void
 test_reconnect(void **state)
 {
-	const struct testdb *t = *state;
+	const struct hs_testdb *t = *state;
 	struct notes g = { 0 };
 	int reconnects = 0;
 	long pid1, pid2;
@@ -531,28 +431,28 @@ test_reconnect(void **state)
 	assert_int_equal(hs_db_listen(db, "hs_rc", on_notify, &g), HS_OK);
 	pid1 = exec_long(db, "pid");
 
-	maint = pg_connect(test_dsn());
-	pg_exec(maint, "ALTER DATABASE %s ALLOW_CONNECTIONS false", t->name);
+	maint = hs_testdb_connect(hs_testdb_dsn());
+	hs_testdb_exec(maint, "ALTER DATABASE %s ALLOW_CONNECTIONS false", t->name);
 	kill_backend(db);
 	assert_int_equal(hs_db_exec(db, "pid", 0, NULL, NULL), HS_EDB);
 	assert_false(hs_db_connected(db));
 	/* while the timer is pending, queries fail at once */
-	t0 = mono_ms();
+	t0 = hs_mono_ms();
 	assert_int_equal(hs_db_exec(db, "pid", 0, NULL, NULL), HS_EDB);
-	assert_true(mono_ms() - t0 < 100);
+	assert_true(hs_mono_ms() - t0 < 100);
 	assert_non_null(strstr(hs_db_error(db), "reconnecting"));
 	/* the attempts at 0.2 s and 0.6 s fail */
 	assert_false(run_until(&loop, &reconnects, 1, 700));
 
-	pg_exec(maint, "ALTER DATABASE %s ALLOW_CONNECTIONS true", t->name);
+	hs_testdb_exec(maint, "ALTER DATABASE %s ALLOW_CONNECTIONS true", t->name);
 	assert_true(run_until(&loop, &reconnects, 1, 15000));
 	assert_true(hs_db_connected(db));
 	assert_int_equal(query_long(db,
 	    "SELECT count(*) FROM pg_prepared_statements WHERE name = 'pid'"), 1);
 	pid2 = exec_long(db, "pid");
 	assert_true(pid2 != pid1);
-	other = pg_connect(t->conninfo);
-	pg_exec(other, "NOTIFY hs_rc, 'after'");
+	other = hs_testdb_connect(t->conninfo);
+	hs_testdb_exec(other, "NOTIFY hs_rc, 'after'");
 	assert_true(run_until(&loop, &g.n, 1, 5000));
 	assert_string_equal(g.payload[0], "after");
 
@@ -561,7 +461,7 @@ test_reconnect(void **state)
 	assert_true(run_until(&loop, &reconnects, 2, 15000));
 	assert_true(hs_db_connected(db));
 	assert_true(exec_long(db, "pid") != pid2);
-	pg_exec(other, "NOTIFY hs_rc, 'again'");
+	hs_testdb_exec(other, "NOTIFY hs_rc, 'again'");
 	assert_true(run_until(&loop, &g.n, 2, 5000));
 	assert_string_equal(g.payload[1], "again");
 
@@ -591,7 +491,7 @@ close_from_cb(void *arg, const char *channel, const char *payload)
 static void
 test_close_in_callback(void **state)
 {
-	const struct testdb *t = *state;
+	const struct hs_testdb *t = *state;
 	uv_loop_t loop;
 	hs_db *db;
 	PGconn *other;
@@ -601,8 +501,8 @@ test_close_in_callback(void **state)
 	db = open_db(t, &loop);
 	assert_int_equal(hs_db_listen(db, "hs_x", close_from_cb, &db), HS_OK);
 	assert_int_equal(hs_db_listen(db, "hs_x", close_from_cb, &db), HS_OK);
-	other = pg_connect(t->conninfo);
-	pg_exec(other, "NOTIFY hs_x, '1'; NOTIFY hs_x, '2'");
+	other = hs_testdb_connect(t->conninfo);
+	hs_testdb_exec(other, "NOTIFY hs_x, '1'; NOTIFY hs_x, '2'");
 	PQfinish(other);
 	(void)run_until(&loop, &zero, 1, 200);
 	assert_null(db);

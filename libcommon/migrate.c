@@ -20,12 +20,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
 
 #include "log.h"
+#include "loop.h"
 #include "migrate.h"
 
 /* "HookMigr": any fixed key, shared by every Hookswitch version that migrates. */
@@ -63,15 +63,6 @@ base_name(const char *path)
 	const char *s = strrchr(path, '/');
 
 	return s != NULL ? s + 1 : path;
-}
-
-static long long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /*
@@ -471,7 +462,7 @@ apply_one(hs_db *db, const struct hs_migration *m, bool *did, char *msg, size_t 
 	const char *file = base_name(m->path);
 	char version[16], sha[65], e[1024];
 	const char *params[3] = { version, m->name, sha };
-	long long t0 = mono_ms();
+	long long t0 = hs_mono_ms();
 	PGresult *r;
 	char *text;
 	size_t len;
@@ -516,7 +507,7 @@ apply_one(hs_db *db, const struct hs_migration *m, bool *did, char *msg, size_t 
 	free(text);
 	*did = true;
 	hs_log_info("migrate.applied", "version=%d name=%s ms=%lld", m->version, m->name,
-	    mono_ms() - t0);
+	    hs_mono_ms() - t0);
 	return HS_OK;
 
 dberr:

@@ -21,84 +21,27 @@
 #include <cmocka.h>
 
 #include "migrate.h"
+#include "testdb.h"
 
-/* ---- scratch databases and directories -------------------------------------------------- */
+/* ---- scratch databases (test/support/testdb.h) and directories -------------------------- */
 
 struct testdb {
-	char name[64];
-	char conninfo[4096];
+	struct hs_testdb pg;
 	char dir[64];
 	hs_db *db;
 };
 
-static void
-quiet_notice(void *arg, const char *msg)
-{
-	(void)arg;
-	(void)msg;
-}
-
-static const char *
-test_dsn(void)
-{
-	const char *dsn = getenv("HS_TEST_DSN");
-
-	if (dsn == NULL || *dsn == '\0')
-		fail_msg("HS_TEST_DSN is not set: it must be the libpq conninfo of a scratch "
-		    "database on a test cluster (make test sets it; by hand: tools/pgcluster "
-		    "init DIR && tools/pgcluster start DIR && "
-		    "export HS_TEST_DSN=\"$(tools/pgcluster dsn DIR hs_test)\")");
-	return dsn;
-}
-
-static void
-conninfo_add(char *buf, size_t size, const char *kw, const char *val)
-{
-	size_t o = strlen(buf);
-
-	o += (size_t)snprintf(buf + o, size - o, "%s%s='", o > 0 ? " " : "", kw);
-	for (; *val != '\0' && o + 3 < size; val++) {
-		if (*val == '\\' || *val == '\'')
-			buf[o++] = '\\';
-		buf[o++] = *val;
-	}
-	snprintf(buf + o, size - o, "'");
-}
-
 static int
 testdb_setup(void **state)
 {
-	static int seq;
 	struct testdb *t = calloc(1, sizeof(*t));
-	PQconninfoOption *opts;
-	char sql[128];
-	PGresult *r;
-	PGconn *c;
 
 	assert_non_null(t);
 	*state = t;
 	snprintf(t->dir, sizeof(t->dir), "/tmp/hs_migrate_test.XXXXXX");
 	assert_non_null(mkdtemp(t->dir));
-
-	c = PQconnectdb(test_dsn());
-	if (PQstatus(c) != CONNECTION_OK)
-		fail_msg("cannot connect to HS_TEST_DSN: %s", PQerrorMessage(c));
-	snprintf(t->name, sizeof(t->name), "hs_t_%ld_mig_%d", (long)getpid(), ++seq);
-	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", t->name);
-	r = PQexec(c, sql);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK)
-		fail_msg("%s: %s", sql, PQerrorMessage(c));
-	PQclear(r);
-	PQfinish(c);
-
-	assert_non_null(opts = PQconninfoParse(test_dsn(), NULL));
-	for (PQconninfoOption *o = opts; o->keyword != NULL; o++)
-		if (o->val != NULL && strcmp(o->keyword, "dbname") != 0)
-			conninfo_add(t->conninfo, sizeof(t->conninfo), o->keyword, o->val);
-	conninfo_add(t->conninfo, sizeof(t->conninfo), "dbname", t->name);
-	PQconninfoFree(opts);
-
-	assert_int_equal(hs_db_open(&t->db, t->conninfo, NULL), HS_OK);
+	hs_testdb_create(&t->pg, "mig");
+	assert_int_equal(hs_db_open(&t->db, t->pg.conninfo, NULL), HS_OK);
 	if (hs_db_connect(t->db, 5000) != HS_OK)
 		fail_msg("connect: %s", hs_db_error(t->db));
 	return 0;
@@ -127,21 +70,13 @@ static int
 testdb_teardown(void **state)
 {
 	struct testdb *t = *state;
-	PGconn *c;
 
 	if (t == NULL)
 		return 0;
 	hs_db_close(t->db);
 	if (t->dir[0] != '\0')
 		remove_dir(t->dir);
-	if (t->name[0] != '\0' && (c = PQconnectdb(test_dsn())) != NULL) {
-		char sql[128];
-
-		PQsetNoticeProcessor(c, quiet_notice, NULL);
-		snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", t->name);
-		PQclear(PQexec(c, sql));
-		PQfinish(c);
-	}
+	hs_testdb_drop(&t->pg);
 	free(t);
 	return 0;
 }
@@ -456,7 +391,7 @@ test_concurrent(void **state)
 	put(t->dir, "0002_two.sql", "SELECT pg_sleep(0.2);\nCREATE TABLE two (a int);\n");
 	put(t->dir, "0003_three.sql", "CREATE TABLE three (a int);\n");
 	for (int i = 0; i < 3; i++) {
-		r[i] = (struct racer){ .conninfo = t->conninfo, .dir = t->dir, .applied = -1 };
+		r[i] = (struct racer){ .conninfo = t->pg.conninfo, .dir = t->dir, .applied = -1 };
 		assert_int_equal(pthread_create(&th[i], NULL, race, &r[i]), 0);
 	}
 	for (int i = 0; i < 3; i++)
@@ -514,7 +449,7 @@ test_real_migrations(void **state)
 	    "VALUES (100, 'x')", NULL), HS_EDB);
 
 	/* configuration changes are announced on hs_config, with the table name */
-	c = PQconnectdb(t->conninfo);
+	c = PQconnectdb(t->pg.conninfo);
 	assert_int_equal(PQstatus(c), CONNECTION_OK);
 	PQclear(PQexec(c, "LISTEN hs_config"));
 	PQclear(PQexec(c, "UPDATE settings SET value = '15' "
