@@ -25,7 +25,7 @@ CFLAGS  ?= -O2 -g
 # -Wno-format-truncation: every snprintf into a fixed buffer truncates on purpose (names,
 # paths and messages have documented limits); gcc cannot tell that from a mistake.
 CFLAGS  += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
-           -Wmissing-prototypes -Wno-format-truncation -fno-common -Ilibcommon -Iproto -Itest/support $(PKG_CFLAGS) \
+           -Wmissing-prototypes -Wno-format-truncation -fno-common -Ilibcommon -Iproto -Iproto/oai -Itest/support $(PKG_CFLAGS) \
            -DHS_DATADIR='"$(abspath .)"'
 LDFLAGS ?=
 ifeq ($(SAN),1)
@@ -39,17 +39,23 @@ LIBCOMMON_SRC := $(filter-out %_test.c,$(wildcard libcommon/*.c))
 LIBCOMMON_OBJ := $(LIBCOMMON_SRC:%.c=$(BUILD)/obj/%.o)
 LIBCOMMON_A   := $(BUILD)/lib/libhscommon.a
 
-BINS := $(SERVICES:%=$(BUILD)/bin/hookswitch-%) $(BUILD)/bin/hookswitchctl
+# The OAI protocol codec (proto/oai), shared by cti-host, pbxsim and the benches.
+LIBOAI_SRC := $(filter-out %_test.c,$(wildcard proto/oai/*.c))
+LIBOAI_OBJ := $(LIBOAI_SRC:%.c=$(BUILD)/obj/%.o)
+LIBOAI_A   := $(BUILD)/lib/liboai.a
 
-# Unit tests: every *_test.c, beside its module.  A test in services/X or tools/X links with
-# that folder's objects except main.o.
-TEST_SRC  := $(wildcard libcommon/*_test.c services/*/*_test.c tools/*/*_test.c)
+BINS := $(SERVICES:%=$(BUILD)/bin/hookswitch-%) $(BUILD)/bin/hookswitchctl \
+        $(BUILD)/bin/hookswitch-pbxsim
+
+# Unit tests: every *_test.c, beside its module.  A test in services/X, tools/X or proto/X
+# links with that folder's objects except main.o.
+TEST_SRC  := $(wildcard libcommon/*_test.c services/*/*_test.c tools/*/*_test.c proto/*/*_test.c)
 TEST_BINS := $(patsubst %_test.c,$(BUILD)/test/%_test,$(subst /,__,$(TEST_SRC)))
 # Helpers shared by the unit tests (test/support/*.c), linked into every test binary.
 TEST_SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard test/support/*.c))
 
 .PHONY: all test unit unit-asan system fuzz-smoke bench-smoke demo stop deps clean
-all: $(BINS) $(TEST_BINS)
+all: $(BINS) $(LIBOAI_A) $(TEST_BINS)
 
 ifeq ($(V),0)
 Q := @
@@ -64,14 +70,18 @@ $(LIBCOMMON_A): $(LIBCOMMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(Q)ar rcs $@ $^
 
+$(LIBOAI_A): $(LIBOAI_OBJ)
+	@mkdir -p $(dir $@)
+	$(Q)ar rcs $@ $^
+
 # One executable per service, from services/<svc>/*.c
 define service_rule
 $(1)_SRC := $$(filter-out %_test.c,$$(wildcard services/$(1)/*.c))
 $(1)_OBJ := $$($(1)_SRC:%.c=$$(BUILD)/obj/%.o)
-$$(BUILD)/bin/hookswitch-$(1): $$($(1)_OBJ) $$(LIBCOMMON_A)
+$$(BUILD)/bin/hookswitch-$(1): $$($(1)_OBJ) $$(LIBOAI_A) $$(LIBCOMMON_A)
 	@mkdir -p $$(dir $$@)
 	@echo "  LD $$@"
-	$$(Q)$$(CC) $$(LDFLAGS) -o $$@ $$($(1)_OBJ) $$(LIBCOMMON_A) $$(PKG_LIBS)
+	$$(Q)$$(CC) $$(LDFLAGS) -o $$@ $$($(1)_OBJ) $$(LIBOAI_A) $$(LIBCOMMON_A) $$(PKG_LIBS)
 endef
 $(foreach s,$(SERVICES),$(eval $(call service_rule,$(s))))
 
@@ -82,11 +92,20 @@ $(BUILD)/bin/hookswitchctl: $(CTL_OBJ) $(LIBCOMMON_A)
 	@echo "  LD $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(CTL_OBJ) $(LIBCOMMON_A) $(PKG_LIBS)
 
+# The PBX simulator (tools/pbxsim); fuzz_*.c are libFuzzer entry points, built by
+# test/fuzz/Makefile.
+PBXSIM_SRC := $(filter-out %_test.c tools/pbxsim/fuzz_%.c,$(wildcard tools/pbxsim/*.c))
+PBXSIM_OBJ := $(PBXSIM_SRC:%.c=$(BUILD)/obj/%.o)
+$(BUILD)/bin/hookswitch-pbxsim: $(PBXSIM_OBJ) $(LIBOAI_A) $(LIBCOMMON_A)
+	@mkdir -p $(dir $@)
+	@echo "  LD $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(PBXSIM_OBJ) $(LIBOAI_A) $(LIBCOMMON_A) $(PKG_LIBS)
+
 # $(1) = path of the test source, e.g. services/watchdog/backoff_test.c
 define test_rule
 $(1)_DIR  := $$(dir $(1))
-$(1)_SIBS := $$(if $$(filter libcommon/,$$($(1)_DIR)),,$$(filter-out %/main.c %_test.c,$$(wildcard $$($(1)_DIR)*.c)))
-$$(BUILD)/test/$$(subst /,__,$$(patsubst %_test.c,%_test,$(1))): $$(BUILD)/obj/$(1:.c=.o) $$($(1)_SIBS:%.c=$$(BUILD)/obj/%.o) $$(TEST_SUPPORT_OBJ) $$(LIBCOMMON_A)
+$(1)_SIBS := $$(if $$(filter libcommon/,$$($(1)_DIR)),,$$(filter-out %/main.c %_test.c $$(wildcard $$($(1)_DIR)fuzz_*.c),$$(wildcard $$($(1)_DIR)*.c)))
+$$(BUILD)/test/$$(subst /,__,$$(patsubst %_test.c,%_test,$(1))): $$(BUILD)/obj/$(1:.c=.o) $$($(1)_SIBS:%.c=$$(BUILD)/obj/%.o) $$(TEST_SUPPORT_OBJ) $$(LIBOAI_A) $$(LIBCOMMON_A)
 	@mkdir -p $$(dir $$@)
 	@echo "  LD $$@"
 	$$(Q)$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(PKG_LIBS) $$(CMOCKA_LIBS)

@@ -35,6 +35,7 @@
 #include <nng/protocol/reqrep0/req.h>
 
 #include "bus.h"
+#include "journal.h"
 #include "log.h"
 #include "loop.h"
 
@@ -118,6 +119,7 @@ struct hs_bus {
 	unsigned badlog[HS__BUS_BADLOG]; /* hashes of (sender, topic) already logged */
 	int nbadlog;
 	struct hs_bus_stats st;
+	struct hs_journal *journal;
 	int closing;
 };
 
@@ -655,6 +657,11 @@ hs_bus_publish(hs_bus *bus, const char *topic, cJSON *body)
 	cJSON_Delete(body);
 	if (buf == NULL)
 		return HS_ENOMEM;
+	/* Heartbeats are liveness, not history: nobody replays them. */
+	if (bus->journal != NULL && strcmp(topic, "svc.heartbeat") != 0) {
+		size_t tl = strlen(topic) + 1; /* the JSON after the topic line */
+		hs_journal_append(bus->journal, e.seq, buf + tl, len - tl);
+	}
 	/* PUB never blocks: a slow subscriber loses messages, and its seq gap shows it. */
 	rv = nng_send(bus->pub, buf, len, 0);
 	free(buf);
@@ -1138,6 +1145,18 @@ void
 hs_bus_get_stats(const hs_bus *bus, struct hs_bus_stats *st)
 {
 	*st = bus->st;
+}
+
+uint64_t
+hs_bus_boot(const hs_bus *bus)
+{
+	return bus->boot;
+}
+
+void
+hs_bus_set_journal(hs_bus *bus, struct hs_journal *j)
+{
+	bus->journal = j;
 }
 
 /* ------------------------------------------------------------------------------------ */

@@ -126,6 +126,15 @@ hs_err hs_bus_request(hs_bus *bus, const char *url, const char *cmd, cJSON *body
 
 void hs_bus_get_stats(const hs_bus *bus, struct hs_bus_stats *st);
 
+/* This process's boot id (the envelope's "boot"). */
+uint64_t hs_bus_boot(const hs_bus *bus);
+
+struct hs_journal;
+/* Appends every event published from now on (but svc.heartbeat) to j under its sequence
+ * number, so that subscribers that missed some can fetch them (events.replay).  NULL stops
+ * it. */
+void hs_bus_set_journal(hs_bus *bus, struct hs_journal *j);
+
 /*
  * Blocking one-shot request without a loop, for hookswitchctl and tests.  On HS_OK *reply is
  * the decoded reply (free with hs_env_clear); its status may still be an error.  Fails with

@@ -66,6 +66,8 @@ const struct hs_conf_def hs_conf_keys[] = {
 	    "folder of the NNNN_name.sql migrations"},
 	{"paths.bindir", HS_CONF_STR, "", 0, 0, NULL,
 	    "folder of the service executables (empty: the watchdog's own folder)"},
+	{"paths.state", HS_CONF_STR, "/var/lib/hookswitch", 0, 0, NULL,
+	    "folder of the services' local state (event journals)"},
 
 	/* [watchdog] */
 	{"watchdog.hang_timeout", HS_CONF_INT, "10", 2, 600, NULL,
@@ -78,6 +80,12 @@ const struct hs_conf_def hs_conf_keys[] = {
 	    "seconds a service gets to stop on SIGTERM before SIGKILL"},
 	{"watchdog.disk_check_interval", HS_CONF_INT, "60", 1, 86400, NULL,
 	    "seconds between free-space checks"},
+
+	/* [cti] */
+	{"cti.keepalive", HS_CONF_INT, "30", 1, 240, NULL,
+	    "seconds between OAI keep-alives (_NO); two unanswered end the session"},
+	{"cti.reconnect_max", HS_CONF_INT, "30", 1, 600, NULL,
+	    "longest wait between attempts to reconnect to the PBX, seconds"},
 
 	{NULL, HS_CONF_STR, NULL, 0, 0, NULL, NULL},
 };

@@ -141,9 +141,9 @@ table_has_the_documented_keys(void **state)
 	    "server.roles", "db.conninfo", "db.connect_timeout", "log.level", "log.file",
 	    "log.dir", "log.max_size", "log.keep", "log.archive_dir", "log.archive_time",
 	    "log.archive_keep", "bus.dir", "bus.tcp", "bus.tcp_base", "bus.heartbeat_ms",
-	    "paths.migrations", "paths.bindir", "watchdog.hang_timeout",
+	    "paths.migrations", "paths.bindir", "paths.state", "watchdog.hang_timeout",
 	    "watchdog.backoff_max", "watchdog.stable_after", "watchdog.stop_timeout",
-	    "watchdog.disk_check_interval"};
+	    "watchdog.disk_check_interval", "cti.keepalive", "cti.reconnect_max"};
 	size_t n = 0;
 
 	(void)state;

@@ -4,6 +4,7 @@
  * Putting the steps here once means a service's main.c is a descriptor and a call, and a
  * missing step (readiness, heartbeat, clean close) cannot differ between services.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "fs.h"
+#include "journal.h"
 #include "log.h"
 #include "service.h"
 #include "topo.h"
@@ -73,8 +75,86 @@ svc_cmd_health(void *arg, hs_bus_req *req, const hs_env *msg)
 	hs_bus_reply(req, HS_OK, body, NULL);
 }
 
+#define REPLAY_MAX 10000
+
+static void
+replay_add(void *arg, uint64_t seq, const char *data, size_t len)
+{
+	cJSON *arr = arg, *ev = cJSON_ParseWithLength(data, len);
+
+	(void)seq;
+	if (ev != NULL)
+		cJSON_AddItemToArray(arr, ev);
+}
+
+/*
+ * events.replay {"boot": "<16 hex>", "from": N, "to": M}: the events this service published
+ * with from <= seq <= to (at most REPLAY_MAX), from the journal of that boot (this one, or
+ * the one before a restart).  ENOTFOUND when they are no longer kept.
+ */
+static void
+svc_cmd_replay(void *arg, hs_bus_req *req, const hs_env *msg)
+{
+	struct hs_svc *svc = arg;
+	cJSON *jb = cJSON_GetObjectItemCaseSensitive(msg->body, "boot");
+	cJSON *jf = cJSON_GetObjectItemCaseSensitive(msg->body, "from");
+	cJSON *jt = cJSON_GetObjectItemCaseSensitive(msg->body, "to");
+	uint64_t boot = hs_bus_boot(svc->bus), from, to;
+	hs_journal *j = svc->journal, *old = NULL;
+	cJSON *body, *arr;
+	hs_err rv;
+
+	if (j == NULL) {
+		hs_bus_reply(req, HS_ENOTSUP, NULL, "%s keeps no event journal", svc->name);
+		return;
+	}
+	if (!cJSON_IsNumber(jf) || jf->valuedouble < 1) {
+		hs_bus_reply(req, HS_EINVAL, NULL, "field 'from' (sequence number >= 1) is required");
+		return;
+	}
+	from = (uint64_t)jf->valuedouble;
+	to = cJSON_IsNumber(jt) ? (uint64_t)jt->valuedouble : UINT64_MAX;
+	if (to - from >= REPLAY_MAX)
+		to = from + REPLAY_MAX - 1;
+	if (cJSON_IsString(jb) && strtoull(jb->valuestring, NULL, 16) != boot) {
+		char path[700];
+		snprintf(path, sizeof(path), "%s/events-%s.jnl", svc->journal_dir,
+		    jb->valuestring);
+		if (strlen(jb->valuestring) != 16 || strchr(jb->valuestring, '/') != NULL ||
+		    access(path, R_OK) != 0 || hs_journal_open(&old, path, 0, 0) != HS_OK) {
+			hs_bus_reply(req, HS_ENOTFOUND, NULL, "no journal of boot %s",
+			    jb->valuestring);
+			return;
+		}
+		j = old;
+		boot = strtoull(jb->valuestring, NULL, 16);
+	}
+	body = cJSON_CreateObject();
+	{
+		char b[17];
+		snprintf(b, sizeof(b), "%016llx", (unsigned long long)boot);
+		cJSON_AddStringToObject(body, "boot", b);
+	}
+	cJSON_AddNumberToObject(body, "first", (double)hs_journal_first(j));
+	cJSON_AddNumberToObject(body, "last", (double)hs_journal_last(j));
+	arr = cJSON_AddArrayToObject(body, "events");
+	rv = hs_journal_replay(j, from, to, replay_add, arr);
+	if (old != NULL)
+		hs_journal_close(old);
+	if (rv != HS_OK) {
+		cJSON_Delete(body);
+		hs_bus_reply(req, rv, NULL, "events from %llu on are %s",
+		    (unsigned long long)from,
+		    rv == HS_ENOTFOUND ? "no longer kept" : "unreadable");
+		return;
+	}
+	hs_bus_reply(req, HS_OK, body, NULL);
+}
+
 static const struct hs_bus_cmd builtin_cmds[] = {
 	{ "health", HS_CMD_READONLY, svc_cmd_health, "liveness, uptime and bus counters" },
+	{ "events.replay", HS_CMD_READONLY, svc_cmd_replay,
+	    "published events by sequence number: {\"boot\", \"from\", \"to\"}" },
 };
 
 /* The built-ins followed by the service's own commands, NULL-terminated. */
@@ -134,6 +214,10 @@ svc_teardown(struct svc_runtime *rt)
 		hs_bus_publish(svc->bus, "svc.stopping", NULL);
 		hs_bus_close(svc->bus);
 		svc->bus = NULL;
+	}
+	if (svc->journal != NULL) {
+		hs_journal_close(svc->journal);
+		svc->journal = NULL;
 	}
 	if (svc->db != NULL) {
 		hs_db_close(svc->db);
@@ -197,6 +281,60 @@ svc_announce_ready(void)
 	sd_notify(0, "READY=1");
 }
 
+/* Keeps this boot's journal and the one before; older ones go. */
+static void
+svc_prune_journals(const char *dir, const char *keep_a, const char *keep_b)
+{
+	struct dirent *de;
+	char path[700];
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, "events-", 7) != 0 || strcmp(de->d_name, keep_a) == 0 ||
+		    strcmp(de->d_name, keep_b) == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		unlink(path);
+	}
+	closedir(d);
+}
+
+static int
+svc_open_journal(struct hs_svc *svc)
+{
+	char path[700], name[64], prev[64] = "", link[700];
+	ssize_t n;
+
+	snprintf(svc->journal_dir, sizeof(svc->journal_dir), "%s/%s",
+	    hs_conf_str(svc->conf, "paths.state"), svc->name);
+	if (hs_fs_mkdir_p(svc->journal_dir, 0750) != 0) {
+		hs_log_error("service.journal", "dir=%s err=%s", hs_logq(svc->journal_dir),
+		    hs_logq(strerror(errno)));
+		return -1;
+	}
+	snprintf(name, sizeof(name), "events-%016llx.jnl",
+	    (unsigned long long)hs_bus_boot(svc->bus));
+	snprintf(path, sizeof(path), "%s/%s", svc->journal_dir, name);
+	/* "current" names the journal of the running boot; what it named before is the
+	 * previous boot's, kept for subscribers that catch up after our restart. */
+	snprintf(link, sizeof(link), "%s/current", svc->journal_dir);
+	if ((n = readlink(link, prev, sizeof(prev) - 1)) > 0)
+		prev[n] = '\0';
+	else
+		prev[0] = '\0';
+	unlink(link);
+	if (symlink(name, link) != 0)
+		hs_log_warn("service.journal", "link=%s err=%s", hs_logq(link),
+		    hs_logq(strerror(errno)));
+	svc_prune_journals(svc->journal_dir, name, prev);
+	if (hs_journal_open(&svc->journal, path, 4096, 64u << 20) != HS_OK)
+		return -1;
+	hs_bus_set_journal(svc->bus, svc->journal);
+	return 0;
+}
+
 static int
 svc_open_bus(struct svc_runtime *rt)
 {
@@ -231,6 +369,8 @@ svc_open_bus(struct svc_runtime *rt)
 				return -1;
 		}
 	}
+	if ((svc->def->flags & HS_SERVICE_JOURNAL) && svc_open_journal(svc) != 0)
+		return -1;
 	if ((rt->cmds = merge_cmds(svc->def->cmds)) == NULL)
 		return -1;
 	hs_bus_serve(svc->bus, rt->cmds, svc);

@@ -33,6 +33,9 @@ enum {
 	/* Log to <log.dir>/<name>.log unless log.file is set or -d is given (the watchdog, whose
 	 * children's output it writes there itself). */
 	HS_SERVICE_LOG_TO_DIR = 0x2,
+	/* Journal every published event under <paths.state>/<name>/ and answer
+	 * events.replay, so a subscriber that missed sequence numbers can fetch them. */
+	HS_SERVICE_JOURNAL = 0x4,
 };
 
 struct hs_svc;
@@ -63,6 +66,8 @@ struct hs_svc {
 	uv_loop_t *uv;
 	hs_bus *bus;
 	hs_db *db;         /* NULL unless HS_SERVICE_NEEDS_DB */
+	struct hs_journal *journal; /* NULL unless HS_SERVICE_JOURNAL */
+	char journal_dir[512];
 	int server_id;
 	long long started_ms;
 	int stopping;

@@ -75,6 +75,18 @@ def hs_factory(db, tmp_path, request):
 
 
 @pytest.fixture
+def pbx(tmp_path, request):
+    """A running pbxsim on the small site (tools/pbxsim/sites/small.site)."""
+    from pbxsim import Pbxsim
+
+    sim = Pbxsim(tmp_path / "pbxsim")
+    request.node._hs_pbx = sim
+    sim.start()
+    yield sim
+    sim.stop()
+
+
+@pytest.fixture
 def hs_env(hs_factory, request):
     overrides = {}
     marker = request.node.get_closest_marker("hs_config")
@@ -96,6 +108,9 @@ def pytest_runtest_makereport(item, call):
         except Exception as e:  # noqa: BLE001 - the report must not fail
             text = f"(could not read the logs: {e!r})"
         rep.sections.append((f"hookswitch {h.name}: logs ({rep.when})", text))
+    sim = getattr(item, "_hs_pbx", None)
+    if sim is not None:
+        rep.sections.append((f"pbxsim ({rep.when})", hslib.tail(sim.out, 80)))
     database = getattr(item, "_hs_db", None)
     if database is not None:
         text = database.cluster.log_lines_for(database.name)

@@ -295,6 +295,7 @@ class Hookswitch:
             "bus.dir": str(self.bus_dir),
             "paths.migrations": str(MIGRATIONS),
             "paths.bindir": str(BINDIR),
+            "paths.state": str(self.dir / "state"),
         }
         self.configure(overrides or {})
 

@@ -297,8 +297,8 @@ def test_ctl_exit_codes_and_health(hs_env):
     hs_env.start_watchdog()
     hs_env.wait_ready()
     wait_all_up(hs_env)
-    h = hs_env.ctl("health", "cti-host")
-    assert h["service"] == "cti-host" and h["duties"].startswith("none yet")
+    h = hs_env.ctl("health", "reporting")
+    assert h["service"] == "reporting" and h["duties"].startswith("none yet")
     text = hs_env.ctl("status", json=False).stdout
     assert re.search(r"^logger\s+up\s+\d+", text, re.M)
 
