@@ -15,7 +15,26 @@
 	X(SVC_STOPPING, "svc.stopping", "every service", "the service is shutting down")  \
 	X(WATCHDOG_SERVICE_STATE, "watchdog.service.state", "watchdog",                   \
 	    "a supervised service changed state (starting, up, backoff, stopping, down)") \
-	X(WATCHDOG_ALERT, "watchdog.alert", "watchdog", "an alert row was written")
+	X(WATCHDOG_ALERT, "watchdog.alert", "watchdog", "an alert row was written") \
+	X(LINK_STATE, "link.state", "cti-host", "the PBX link changed state (down, connecting, login, sync, up, backoff), with the last error") \
+	X(DEVICE_STATE, "device.state", "cti-host", "a device's state, DND, forwarding, online status or logged-on agent changed") \
+	X(AGENT_STATE, "agent.state", "cti-host", "an ACD agent logged on or off, or became ready, not ready or in wrap-up") \
+	X(CALL_INITIATED, "call.initiated", "cti-host", "SI events") \
+	X(CALL_ORIGINATED, "call.originated", "cti-host", "OR events") \
+	X(CALL_NETWORK_REACHED, "call.network_reached", "cti-host", "NT events") \
+	X(CALL_QUEUED, "call.queued", "cti-host", "QU events") \
+	X(CALL_OFFERED, "call.offered", "cti-host", "OF events") \
+	X(CALL_DELIVERED, "call.delivered", "cti-host", "DE events") \
+	X(CALL_DIVERTED, "call.diverted", "cti-host", "DI events") \
+	X(CALL_ESTABLISHED, "call.established", "cti-host", "ES/ER events") \
+	X(CALL_HELD, "call.held", "cti-host", "HE events") \
+	X(CALL_RETRIEVED, "call.retrieved", "cti-host", "RE events") \
+	X(CALL_TRANSFERRED, "call.transferred", "cti-host", "TR events") \
+	X(CALL_CONFERENCED, "call.conferenced", "cti-host", "CO events") \
+	X(CALL_FAILED, "call.failed", "cti-host", "FA events") \
+	X(CALL_CONNECTION_CLEARED, "call.connection_cleared", "cti-host", "XC events") \
+	X(CALL_ENDED, "call.ended", "cti-host", "CC events") \
+	X(CALL_CLEARED, "call.cleared", "cti-host", "a call left the live model")
 
 /* Commands (REQ/REP).  X(const, "wire.name", "served by", "meaning") */
 #define HS_COMMAND_LIST(X)                                                                 \
@@ -26,7 +45,22 @@
 	X(SERVICE_RESTART, "service.restart", "watchdog", "restarts one service now")     \
 	X(DB_MIGRATE, "db.migrate", "watchdog",                                           \
 	    "applies pending migrations, then starts services if they were held back")    \
-	X(LOGS_ARCHIVE, "logs.archive", "watchdog", "archives the logs now")
+	X(LOGS_ARCHIVE, "logs.archive", "watchdog", "archives the logs now") \
+	X(EVENTS_REPLAY, "events.replay", "cti-host and every journaling service", "published events by sequence number, from the journal") \
+	X(LIVE_SNAPSHOT, "live.snapshot", "cti-host", "the link, every device, call and agent now") \
+	X(CALL_MAKE, "call.make", "cti-host", "{from, to, account_code?} -> _MC") \
+	X(CALL_ANSWER, "call.answer", "cti-host", "{device, call_id} -> _AC") \
+	X(CALL_HOLD, "call.hold", "cti-host", "{device, call_id} -> _HC") \
+	X(CALL_RETRIEVE, "call.retrieve", "cti-host", "{device, call_id} -> _RV") \
+	X(CALL_CLEAR, "call.clear", "cti-host", "{device, call_id} -> _CX") \
+	X(CALL_DROP, "call.drop", "cti-host", "{device, call_id} -> _CC") \
+	X(CALL_CONSULT, "call.consult", "cti-host", "{device, held_call_id, to} -> _MC carrying the held call") \
+	X(CALL_TRANSFER, "call.transfer", "cti-host", "blind -> _TO, or announced -> _TR") \
+	X(CALL_CONFERENCE, "call.conference", "cti-host", "{device, held_call_id, active_call_id} -> _CN") \
+	X(DEVICE_DND, "device.dnd", "cti-host", "{device, on, message_index?, text?} -> _SD") \
+	X(DEVICE_FORWARD, "device.forward", "cti-host", "{device, type (I all, B busy, N no answer), destination, on} -> _SF") \
+	X(AGENT_SET, "agent.set", "cti-host", "{device, agent_id, state (logon, logoff, ready, not_ready, wrap_up), g") \
+	X(LINK_RECONNECT, "link.reconnect", "cti-host", "drops the PBX session and reconnects")
 
 enum hs_topic {
 #define HS__TOPIC_ENUM(c, n, p, m) HS_TOPIC_##c,
