@@ -579,7 +579,8 @@ cti_link_init(struct cti *cti)
 
 	l->state = CTI_LINK_DOWN;
 	l->since_ms = hs_now_ms();
-	oai_reader_init(&l->reader, 0);
+	/* A _QX station list of a large site is one frame: allow more than the default. */
+	oai_reader_init(&l->reader, 1u << 20);
 	uv_timer_init(cti->svc->uv, &l->timer);
 	uv_timer_init(cti->svc->uv, &l->tick);
 	l->timer.data = l->tick.data = cti;
