@@ -180,17 +180,43 @@ ctl_db(struct ctl *ctl, hs_db **db, int quiet)
 /* Commands                                                                             */
 /* ------------------------------------------------------------------------------------ */
 
+/* cti-host's link state when cti-host runs on this server (from its health), else NULL. */
+static cJSON *
+ctl_pbx_link(struct ctl *ctl, const cJSON *status)
+{
+	const cJSON *s;
+	char url[512];
+	cJSON *link = NULL;
+	hs_env r;
+
+	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(status, "services")) {
+		if (strcmp(json_str(s, "name", ""), "cti-host") != 0 ||
+		    strcmp(json_str(s, "state", ""), "up") != 0)
+			continue;
+		hs_service_endpoint(ctl->conf, HS_SVC_CTI_HOST, HS_EP_REP, url, sizeof(url));
+		if (hs_bus_call(url, "hookswitchctl", "health", NULL, ctl->timeout_ms, &r) != HS_OK)
+			return NULL;
+		link = cJSON_DetachItemFromObjectCaseSensitive(r.body, "link");
+		hs_env_clear(&r);
+	}
+	return link;
+}
+
 static int
 ctl_status(struct ctl *ctl)
 {
 	const cJSON *db, *svcs, *s, *disks, *d;
+	cJSON *pbx;
 	char up[32];
 	hs_env r;
 	int rv;
 
 	if ((rv = ctl_request(ctl, HS_SVC_WATCHDOG, "status", NULL, &r)) != EX_OK)
 		return rv;
+	pbx = ctl_pbx_link(ctl, r.body);
 	if (ctl->json) {
+		if (pbx != NULL)
+			cJSON_AddItemToObject(r.body, "pbx_link", pbx);
 		print_json(r.body);
 		hs_env_clear(&r);
 		return EX_OK;
@@ -213,6 +239,13 @@ ctl_status(struct ctl *ctl)
 		    json_str(s, "state", "?"), (int)json_num(s, "pid", 0),
 		    json_num(s, "pid", 0) > 0 ? up : "-", (int)json_num(s, "restarts", 0),
 		    json_str(s, "last_exit", ""));
+	}
+	if (pbx != NULL) {
+		printf("\nPBX link %s since %s (%s:%d)%s%s\n", json_str(pbx, "state", "?"),
+		    json_str(pbx, "since", "?"), json_str(pbx, "host", ""),
+		    (int)json_num(pbx, "port", 0), json_str(pbx, "last_error", NULL) ? ", last error: " : "",
+		    json_str(pbx, "last_error", ""));
+		cJSON_Delete(pbx);
 	}
 	disks = cJSON_GetObjectItemCaseSensitive(r.body, "disks");
 	printf("\n%-30s %8s  (warning below %.0f%%)\n", "DRIVE", "FREE",
