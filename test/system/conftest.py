@@ -22,6 +22,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import hslib  # noqa: E402
 from hslib import Hookswitch, PgCluster  # noqa: E402,F401
 
 

@@ -1,0 +1,169 @@
+"""cti-host against pbxsim and a real PostgreSQL: the link comes up and imports the PBX's
+devices, the live state follows the calls the simulated phone users make, call control
+commands reach the PBX, and link faults recover without leaving calls open."""
+
+import time
+
+import pytest
+
+from hslib import wait_for
+
+EXTENSIONS = [str(n) for n in range(1000, 1020)]
+
+
+def live(hs):
+    return hs.ctl("live")
+
+
+def link_state(hs):
+    return live(hs)["link"]["state"]
+
+
+def connect(hs, pbx, password="oaipass"):
+    hs.configure({"server.roles": "cti-host", "cti.keepalive": 1, "cti.reconnect_max": 2})
+    hs.start_watchdog()
+    hs.wait_ready()
+    wait_for(lambda: hs.status()["services"][1]["state"] == "up", 20, what="cti-host up")
+    hs.ctl("pbx", "set", "--host", "127.0.0.1", "--port", pbx.port, "--password", password,
+           json=False)
+
+
+def wait_link_up(hs, timeout=20):
+    return wait_for(lambda: link_state(hs) == "up", timeout, what="PBX link up")
+
+
+def calls_by_id(snapshot, devices=EXTENSIONS):
+    """{call_id: {device: state}} for the extensions' parties."""
+    out = {}
+    for c in snapshot["calls"]:
+        parties = {p["device"]: p["state"] for p in c["parties"] if p["device"] in devices}
+        if parties:
+            out[c["call_id"]] = parties
+    return out
+
+
+def device_states(snapshot, devices=EXTENSIONS):
+    return {d["device"]: d["state"] for d in snapshot["devices"] if d["device"] in devices}
+
+
+def events(hs, call_id=None):
+    evs = hs.ctl("events", "cti-host", 1)["events"]
+    if call_id is None:
+        return evs
+    return [e for e in evs if e["body"].get("call_id") == call_id]
+
+
+def test_link_up_imports_devices(hs_env, db, pbx):
+    connect(hs_env, pbx)
+    wait_link_up(hs_env)
+    snap = live(hs_env)
+    assert snap["link"]["host"] == "127.0.0.1" and snap["link"]["port"] == pbx.port
+    assert hs_env.status()["pbx_link"]["state"] == "up"  # hookswitchctl status shows it
+    assert set(EXTENSIONS) <= {d["device"] for d in snap["devices"]}
+    with db.connect() as c:
+        kinds = dict(c.execute("SELECT number, kind FROM devices WHERE removed_at IS NULL"))
+        agents = [r[0] for r in c.execute("SELECT agent_id FROM acd_agents ORDER BY 1")]
+        groups = dict(c.execute("SELECT number, group_type FROM hunt_groups"))
+    assert kinds["1000"] in ("extension", "sip-extension") and kinds["97001"] == "trunk"
+    assert kinds["2000"] == "hunt-group" and "2000" in groups
+    assert agents == ["3001", "3002", "3003", "3004"]
+    # The link state is a published event too.
+    assert any(e["type"] == "link.state" and e["body"]["state"] == "up" for e in events(hs_env))
+
+
+def test_internal_call_seen_live_and_published(hs_env, pbx):
+    connect(hs_env, pbx)
+    wait_link_up(hs_env)
+    cid = pbx.action("c1 = call 1002 1003")["call_id"]
+    wait_for(lambda: calls_by_id(live(hs_env)).get(cid) == {"1002": "connected", "1003": "alerting"},
+             10, what="ringing call in the snapshot")
+    assert device_states(live(hs_env))["1003"] == "ringing"
+    pbx.action(f"answer 1003 c1")
+    wait_for(lambda: calls_by_id(live(hs_env)).get(cid) == {"1002": "connected", "1003": "connected"},
+             10, what="answered call")
+    assert calls_by_id(live(hs_env)) == calls_by_id(pbx.state())
+    pbx.action("hangup 1002 c1")
+    wait_for(lambda: cid not in calls_by_id(live(hs_env)), 10, what="call gone")
+    st = device_states(live(hs_env))
+    assert st["1002"] == "idle" and st["1003"] == "idle"
+    kinds = [e["type"] for e in events(hs_env, cid)]
+    assert "call.delivered" in kinds and "call.established" in kinds
+    assert kinds[-1] == "call.cleared"
+    seqs = [e["seq"] for e in events(hs_env)]
+    assert seqs == sorted(seqs) and len(seqs) == len(set(seqs))
+
+
+def test_call_control_through_hookswitchctl(hs_env, pbx):
+    connect(hs_env, pbx)
+    wait_link_up(hs_env)
+    made = hs_env.ctl("call", "make", "1000", "1001")
+    cid = made["call_id"]
+    wait_for(lambda: calls_by_id(live(hs_env)).get(cid, {}).get("1001") == "alerting", 10,
+             what="1001 rings")
+    hs_env.ctl("call", "answer", "1001", cid)
+    wait_for(lambda: calls_by_id(live(hs_env)).get(cid) == {"1000": "connected", "1001": "connected"},
+             10, what="answered")
+    hs_env.ctl("call", "hold", "1000", cid)
+    wait_for(lambda: calls_by_id(live(hs_env)).get(cid, {}).get("1000") == "held", 10, what="held")
+    hs_env.ctl("call", "retrieve", "1000", cid)
+    wait_for(lambda: calls_by_id(live(hs_env)).get(cid, {}).get("1000") == "connected", 10,
+             what="retrieved")
+    assert calls_by_id(live(hs_env)) == calls_by_id(pbx.state())
+    hs_env.ctl("call", "clear", "1000", cid)
+    wait_for(lambda: cid not in calls_by_id(live(hs_env)), 10, what="cleared")
+    # The PBX's refusals come back as clear errors.
+    bad = hs_env.ctl("call", "answer", "1001", "999999", check=False)
+    assert hs_env.last_ctl.returncode == 1 and bad["error"] == "ENOTFOUND"
+    assert "outcome" in bad["message"]
+    # DND and forwarding.
+    hs_env.ctl("dnd", "on", "1004", "BACK AT 3")
+    wait_for(lambda: [d for d in live(hs_env)["devices"] if d["device"] == "1004"][0]["dnd"], 10,
+             what="DND on")
+    hs_env.ctl("dnd", "off", "1004")
+    wait_for(lambda: not [d for d in live(hs_env)["devices"] if d["device"] == "1004"][0]["dnd"],
+             10, what="DND off")
+
+
+def test_link_drop_resyncs_and_closes_ended_calls(hs_env, pbx):
+    connect(hs_env, pbx)
+    wait_link_up(hs_env)
+    ids = []
+    for i, (a, b) in enumerate([("1000", "1001"), ("1002", "1003"), ("1004", "1006"),
+                                ("1007", "1008"), ("1014", "1015")]):
+        ids.append(pbx.action(f"k{i} = call {a} {b}")["call_id"])
+        pbx.action(f"answer {b} k{i}")
+    wait_for(lambda: len(calls_by_id(live(hs_env))) == 5, 10, what="five calls live")
+    pbx.action("drop-link 2")
+    wait_for(lambda: link_state(hs_env) != "up", 10, what="link down")
+    # Two calls end while nobody is watching.
+    pbx.action("hangup 1000 k0")
+    pbx.action("hangup 1002 k1")
+    wait_link_up(hs_env, 30)
+    wait_for(lambda: calls_by_id(live(hs_env)) == calls_by_id(pbx.state()), 10,
+             what="snapshot equals the PBX's state")
+    assert set(calls_by_id(live(hs_env))) == set(ids[2:])
+    cleared = [e for e in events(hs_env) if e["type"] == "call.cleared"]
+    reasons = {e["body"]["call_id"]: e["body"]["reason"] for e in cleared}
+    assert reasons.get(ids[0]) == reasons.get(ids[1]) == "ended while the PBX link was down"
+
+
+def test_wrong_password_then_fixed(hs_env, pbx):
+    connect(hs_env, pbx, password="wrong")
+    wait_for(lambda: live(hs_env)["link"].get("last_error"), 20, what="a login error")
+    assert link_state(hs_env) != "up"
+    assert hs_env.ctl("health", "cti-host")["state"] == "ok"
+    hs_env.ctl("pbx", "set", "--password", "oaipass", json=False)
+    wait_link_up(hs_env, 30)
+
+
+@pytest.mark.parametrize("kind", ["frame", "length", "fields"])
+def test_garbage_from_pbx_recovers(hs_env, pbx, kind):
+    connect(hs_env, pbx)
+    wait_link_up(hs_env)
+    before = hs_env.service_pids()["cti-host"]
+    pbx.action(f"garbage {kind}")
+    time.sleep(1)
+    wait_link_up(hs_env, 30)
+    assert hs_env.service_pids()["cti-host"] == before  # the process survived
+    log = hs_env.log_text("cti-host")
+    assert "oai.bad_frame" in log or "bad framing" in log or "oai.unknown" in log
