@@ -167,3 +167,146 @@ def test_garbage_from_pbx_recovers(hs_env, pbx, kind):
     assert hs_env.service_pids()["cti-host"] == before  # the process survived
     log = hs_env.log_text("cti-host")
     assert "oai.bad_frame" in log or "bad framing" in log or "oai.unknown" in log
+
+
+# ---- one scenario family each: the published sequence and the final state -----------------
+
+
+def seq(hs, cid):
+    """(topic, monitored device, LCS) of every event cti-host published about call cid."""
+    return [(e["type"], e["body"].get("device"), e["body"].get("lcs")) for e in events(hs, cid)]
+
+
+def settle(hs, pbx):
+    """Waits until cti-host's calls and device states equal the PBX's own."""
+    return wait_for(lambda: calls_by_id(live(hs)) == calls_by_id(pbx.state())
+                    and device_states(live(hs)) == device_states(pbx.state()), 10,
+                    what="cti-host's snapshot equals pbxsim's state")
+
+
+def last_call(hs, cid):
+    """The call as the last event about it described it."""
+    return [e for e in events(hs, cid) if "call" in e["body"]][-1]["body"]["call"]
+
+
+def test_family_internal_exact_sequence(hs_env, pbx):
+    connect(hs_env, pbx)
+    wait_link_up(hs_env)
+    cid = pbx.action("c1 = call 1002 1003")["call_id"]
+    settle(hs_env, pbx)
+    pbx.action("answer 1003 c1")
+    settle(hs_env, pbx)
+    pbx.action("hangup 1002 c1")
+    settle(hs_env, pbx)
+    # Under each station's monitor, as oai.md 6.2 and 7.3: ringing, answered, 1002 leaves
+    # (seen by both), then 1003's connection drops.
+    assert seq(hs_env, cid) == [
+        ("call.delivered", "1003", "A"), ("call.delivered", "1002", "C"),
+        ("call.established", "1003", "C"), ("call.established", "1002", "C"),
+        ("call.connection_cleared", "1002", "N"), ("call.connection_cleared", "1003", None),
+        ("call.connection_cleared", "1003", "N"), ("call.cleared", None, None)]
+    c = events(hs_env, cid)[-1]["body"]
+    assert c["reason"] == "cleared" and c["call"]["direction"] == "internal"
+    assert c["call"]["answered"] is True
+
+
+def test_family_inbound_ddi_hunt_group_agents(hs_env, pbx):
+    connect(hs_env, pbx)
+    wait_link_up(hs_env)
+    pbx.action("agent 3001 logon 1010")
+    wait_for(lambda: any(a["agent_id"] == "3001" and a["state"] == "ready"
+                         for a in live(hs_env)["agents"]), 10, what="agent 3001 ready")
+    cid = pbx.action('i1 = inbound 97001 01632960100 from 07700900123 name "J Smith"')["call_id"]
+    settle(hs_env, pbx)
+    pbx.action("answer any i1")
+    settle(hs_env, pbx)
+    call = last_call(hs_env, cid)
+    assert call["direction"] == "inbound" and call["caller"] == "07700900123"
+    assert call["caller_name"] == "J Smith" and call["ddi"] == "01632960100"
+    assert call["trunk"] == "97001" and call["hunt_group"] == "2000"
+    assert calls_by_id(live(hs_env))[cid] == {"1010": "connected"}
+    pbx.action("hangup far i1")
+    settle(hs_env, pbx)
+    kinds = [t for t, _, _ in seq(hs_env, cid)]
+    assert kinds[0] == "call.originated" and kinds[-1] == "call.cleared"
+    assert "call.delivered" in kinds and "call.established" in kinds
+
+
+def test_family_outbound_trunk_account_code(hs_env, pbx):
+    connect(hs_env, pbx)
+    wait_link_up(hs_env)
+    cid = pbx.action("o1 = call 1004 9-07700900999 account 1234")["call_id"]
+    settle(hs_env, pbx)
+    pbx.action("answer far o1")
+    settle(hs_env, pbx)
+    call = last_call(hs_env, cid)
+    assert call["direction"] == "outbound" and call["trunk"] == "97001"
+    assert call["dialled"].endswith("07700900999")
+    pbx.action("hangup 1004 o1")
+    settle(hs_env, pbx)
+    assert seq(hs_env, cid)[0] == ("call.network_reached", "1004", "C")
+    assert cid not in calls_by_id(live(hs_env))
+
+
+def test_family_transfers_through_commands(hs_env, pbx):
+    connect(hs_env, pbx)
+    wait_link_up(hs_env)
+    # Announced: 1000 holds the caller, consults 1002, completes.
+    cid = pbx.action("c1 = call 1007 1000")["call_id"]
+    pbx.action("answer 1000 c1")
+    settle(hs_env, pbx)
+    hs_env.ctl("call", "hold", "1000", cid)
+    consult = hs_env.ctl("call", "consult", "1000", cid, "1002")["call_id"]
+    settle(hs_env, pbx)
+    # Completed while 1002 still rings: transfer to ring.
+    hs_env.ctl("call", "transfer", "1000", cid, consult)
+    settle(hs_env, pbx)
+    assert "call.transferred" in [t for t, _, _ in seq(hs_env, cid)]
+    assert "1000" not in calls_by_id(live(hs_env)).get(cid, {})
+    # Blind: 1006's call goes to 1008 in one step.
+    cid2 = pbx.action("c2 = call 1006 1004")["call_id"]
+    pbx.action("answer 1004 c2")
+    settle(hs_env, pbx)
+    hs_env.ctl("call", "transfer", "1004", cid2, "to", "1008")
+    settle(hs_env, pbx)
+    parties = calls_by_id(live(hs_env)).get(cid2, {})
+    assert "1004" not in parties
+
+
+def test_family_conference(hs_env, pbx):
+    connect(hs_env, pbx)
+    wait_link_up(hs_env)
+    pbx.action("c1 = call 1007 1000")
+    pbx.action("answer 1000 c1")
+    pbx.action("c2 = consult 1000 c1 1002")
+    pbx.action("answer 1002 c2")
+    settle(hs_env, pbx)
+    pbx.action("conference 1000 c1 c2")
+    settle(hs_env, pbx)
+    conf = [c for c in calls_by_id(live(hs_env)).values() if len(c) == 3]
+    assert conf and conf[0] == {"1000": "connected", "1002": "connected", "1007": "connected"}
+    assert any(e["type"] == "call.conferenced" for e in events(hs_env))
+
+
+def test_family_dnd_forward_agent_commands(hs_env, pbx):
+    connect(hs_env, pbx)
+    wait_link_up(hs_env)
+    hs_env.ctl("forward", "on", "1006", "I", "1007")
+    wait_for(lambda: [d for d in live(hs_env)["devices"] if d["device"] == "1006"][0]
+             .get("forward", {}).get("destination") == "1007", 10, what="forward set")
+    hs_env.ctl("forward", "off", "1006")
+    wait_for(lambda: "forward" not in [d for d in live(hs_env)["devices"]
+                                       if d["device"] == "1006"][0], 10, what="forward off")
+    hs_env.ctl("agent", "1012", "3003", "logon")
+    wait_for(lambda: any(a["agent_id"] == "3003" and a["state"] == "ready"
+                         and a["device"] == "1012" for a in live(hs_env)["agents"]), 10,
+             what="agent logged on and ready")
+    hs_env.ctl("agent", "1012", "3003", "wrap_up")
+    wait_for(lambda: any(a["agent_id"] == "3003" and a["state"] == "wrap_up"
+                         for a in live(hs_env)["agents"]), 10, what="wrap-up")
+    hs_env.ctl("agent", "1012", "3003", "logoff")
+    wait_for(lambda: any(a["agent_id"] == "3003" and a["state"] == "logged_off"
+                         for a in live(hs_env)["agents"]), 10, what="logged off")
+    states = [e["body"]["state"] for e in events(hs_env)
+              if e["type"] == "agent.state" and e["body"]["agent_id"] == "3003"]
+    assert states[-3:] == ["ready", "wrap_up", "logged_off"]
