@@ -18,6 +18,7 @@
 	X(WATCHDOG_ALERT, "watchdog.alert", "watchdog", "an alert row was written") \
 	X(LINK_STATE, "link.state", "cti-host", "the PBX link changed state (down, connecting, login, sync, up, backoff), with the last error") \
 	X(DEVICE_STATE, "device.state", "cti-host", "a device's state, DND, forwarding, online status or logged-on agent changed") \
+	X(HUNTGROUP_QUEUE, "huntgroup.queue", "cti-host", "the calls waiting in a hunt group changed") \
 	X(AGENT_STATE, "agent.state", "cti-host", "an ACD agent logged on or off, or became ready, not ready or in wrap-up") \
 	X(CALL_INITIATED, "call.initiated", "cti-host", "SI events") \
 	X(CALL_ORIGINATED, "call.originated", "cti-host", "OR events") \

@@ -16,7 +16,8 @@
  * Published (publish.c adds sequence numbers and journals them): call.<event> for every call
  * event with the PBX's fields and the call as the model now sees it, call.cleared when a call
  * leaves the model, device.state when a device's state, DND, forward or online status
- * changes, agent.state when an agent's state changes.
+ * changes, agent.state when an agent's state changes, huntgroup.queue when the number of
+ * calls waiting in a hunt group changes.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,6 +203,34 @@ lcs_rank(char lcs)
 	}
 }
 
+/* huntgroup.queue: the calls waiting in a hunt group's queue, oldest first. */
+static void
+huntgroup_queue(struct cti *cti, const struct cti_device *g, int queued)
+{
+	cJSON *body = cJSON_CreateObject(), *arr;
+	size_t pos = 0;
+	const char *key;
+	void *v;
+
+	cJSON_AddStringToObject(body, "group", g->number);
+	cJSON_AddStringToObject(body, "name", g->name);
+	cJSON_AddNumberToObject(body, "queued", queued);
+	arr = cJSON_AddArrayToObject(body, "calls");
+	while (hs_map_next(cti->calls, &pos, &key, &v)) {
+		struct cti_call *c = v;
+		for (int i = 0; i < c->nparties; i++) {
+			if (c->parties[i].lcs == 'Q' && strcmp(c->parties[i].device, g->number) == 0) {
+				cJSON *it = cJSON_CreateObject();
+				cJSON_AddStringToObject(it, "call_id", c->id);
+				cJSON_AddStringToObject(it, "caller", c->caller);
+				cJSON_AddNumberToObject(it, "since_ms", (double)c->started_ms);
+				cJSON_AddItemToArray(arr, it);
+			}
+		}
+	}
+	cti_publish(cti, "huntgroup.queue", body);
+}
+
 static void
 device_recompute(struct cti *cti, struct cti_device *d)
 {
@@ -223,6 +252,8 @@ device_recompute(struct cti *cti, struct cti_device *d)
 			queued += c->parties[i].lcs == 'Q';
 		}
 	}
+	if (d->queued != queued && d->kind == CTI_DEV_HUNT_GROUP)
+		huntgroup_queue(cti, d, queued);
 	if (strcmp(d->state, names[best]) != 0 || d->queued != queued) {
 		snprintf(d->state, sizeof(d->state), "%s", names[best]);
 		d->queued = queued;

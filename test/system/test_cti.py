@@ -156,17 +156,34 @@ def test_wrong_password_then_fixed(hs_env, pbx):
     wait_link_up(hs_env, 30)
 
 
-@pytest.mark.parametrize("kind", ["frame", "length", "fields"])
-def test_garbage_from_pbx_recovers(hs_env, pbx, kind):
+@pytest.mark.parametrize("kind,logged,resets", [
+    ("frame", "garbage from the PBX", True),       # well framed, not OAI: reset the link
+    ("length", "bad framing from the PBX", True),  # a 16 MiB prefix: oversize, reset
+    ("fields", "event=oai.unknown code=ZZ", False),  # a short DE and an unknown code: kept
+])
+def test_garbage_from_pbx_recovers(hs_env, pbx, kind, logged, resets):
     connect(hs_env, pbx)
     wait_link_up(hs_env)
     before = hs_env.service_pids()["cti-host"]
+    def connects():
+        return sum(1 for e in events(hs_env)
+                   if e["type"] == "link.state" and e["body"]["state"] == "connecting")
+
+    sessions = connects()
     pbx.action(f"garbage {kind}")
-    time.sleep(1)
+    wait_for(lambda: logged in hs_env.log_text("cti-host"), 10, what=f"log line {logged!r}")
     wait_link_up(hs_env, 30)
     assert hs_env.service_pids()["cti-host"] == before  # the process survived
-    log = hs_env.log_text("cti-host")
-    assert "oai.bad_frame" in log or "bad framing" in log or "oai.unknown" in log
+    if kind == "fields":
+        assert "event=oai.bad_frame" in hs_env.log_text("cti-host")
+        pbx.action("garbage fields")
+        time.sleep(0.5)
+        # The unknown code is logged once, however often it comes.
+        assert hs_env.log_text("cti-host").count("event=oai.unknown code=ZZ") == 1
+    assert (connects() > sessions) == resets
+    # Calls still work over the (new) session.
+    cid = pbx.action("g1 = call 1002 1003")["call_id"]
+    wait_for(lambda: cid in calls_by_id(live(hs_env)), 10, what="a new call seen")
 
 
 # ---- one scenario family each: the published sequence and the final state -----------------
@@ -310,3 +327,27 @@ def test_family_dnd_forward_agent_commands(hs_env, pbx):
     states = [e["body"]["state"] for e in events(hs_env)
               if e["type"] == "agent.state" and e["body"]["agent_id"] == "3003"]
     assert states[-3:] == ["ready", "wrap_up", "logged_off"]
+
+
+def test_family_hunt_group_queue(hs_env, pbx):
+    connect(hs_env, pbx)
+    wait_link_up(hs_env)
+    # Sales (ACD 2000) has no ready agent once 3001 and 3002 log off: the caller waits.
+    pbx.action("agent 3001 logoff")
+    pbx.action("agent 3002 logoff")
+    wait_for(lambda: {a["agent_id"]: a["state"] for a in live(hs_env)["agents"]}.get("3002")
+             == "logged_off", 10, what="agents logged off")
+    cid = pbx.action("q1 = inbound 97002 01632960100 from 07700900124")["call_id"]
+    wait_for(lambda: [d for d in live(hs_env)["devices"] if d["device"] == "2000"][0]
+             .get("queued") == 1, 10, what="one call queued at 2000")
+    queue = [e["body"] for e in events(hs_env) if e["type"] == "huntgroup.queue"]
+    assert queue[-1]["group"] == "2000" and queue[-1]["calls"][0]["call_id"] == cid
+    settle(hs_env, pbx)
+    # An agent logs on: the call leaves the queue and rings there.
+    pbx.action("agent 3002 logon 1011")
+    pbx.action("answer any q1")
+    wait_for(lambda: calls_by_id(live(hs_env)).get(cid) == {"1011": "connected"}, 10,
+             what="answered by the agent")
+    assert [e["body"] for e in events(hs_env) if e["type"] == "huntgroup.queue"][-1]["queued"] == 0
+    assert "call.queued" in [t for t, _, _ in seq(hs_env, cid)]
+    settle(hs_env, pbx)
