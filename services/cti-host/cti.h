@@ -142,6 +142,16 @@ struct cti_agent {
 	int ngroups;
 };
 
+/* A PBX node (one, or several behind a CT Gateway), from _QX list 18. */
+struct cti_node {
+	int node;
+	char description[64];
+	char protocol_version[16];
+	char software_version[32];
+};
+
+#define CTI_MAX_NODES 32
+
 struct cti {
 	struct hs_svc *svc;
 	struct cti_link link;
@@ -151,6 +161,8 @@ struct cti {
 	hs_map *calls;            /* call id -> struct cti_call */
 	hs_map *agents;           /* agent id -> struct cti_agent */
 	hs_map *xrefs;            /* monitor cross-reference id -> device number (strdup) */
+	struct cti_node nodes[CTI_MAX_NODES];
+	int nnodes;
 
 	unsigned long long events_in;
 };

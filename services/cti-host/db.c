@@ -33,6 +33,16 @@ static const struct {
 	{ "cti_agent_gone",
 	    "UPDATE acd_agents SET removed_at = now() WHERE removed_at IS NULL "
 	    "AND updated_at < now()" },
+	{ "cti_node_put",
+	    "INSERT INTO pbx_nodes (node, description, protocol_version, software_version, "
+	    "online) VALUES ($1::smallint, $2, $3, $4, true) ON CONFLICT (node) DO UPDATE SET "
+	    "description = EXCLUDED.description, protocol_version = EXCLUDED.protocol_version, "
+	    "software_version = EXCLUDED.software_version, online = true" },
+	/* Without a multi-node licence one node is the default (the manual): the lowest,
+	 * unless the admin chose another. */
+	{ "cti_node_default",
+	    "UPDATE pbx_nodes SET is_default = true WHERE node = (SELECT min(node) FROM "
+	    "pbx_nodes) AND NOT EXISTS (SELECT 1 FROM pbx_nodes WHERE is_default)" },
 	{ "cti_ps_info",
 	    "UPDATE phone_systems SET ct_gateway = $1::boolean, protocol_version = $2, "
 	    "software_version = $3, last_import_at = now() WHERE id = 1" },
@@ -124,10 +134,21 @@ cti_db_save_devices(struct cti *cti)
 		if (hs_db_exec(db, "cti_agent_put", 2, p, NULL) != HS_OK)
 			goto fail;
 	}
+	for (int i = 0; i < cti->nnodes; i++) {
+		struct cti_node *n = &cti->nodes[i];
+		char num[8];
+		const char *p[4] = { num, n->description, n->protocol_version,
+			n->software_version };
+		snprintf(num, sizeof(num), "%d", n->node);
+		if (hs_db_exec(db, "cti_node_put", 4, p, NULL) != HS_OK)
+			goto fail;
+	}
 	if (hs_db_exec(db, "cti_agent_gone", 0, NULL, NULL) != HS_OK ||
+	    hs_db_exec(db, "cti_node_default", 0, NULL, NULL) != HS_OK ||
 	    hs_db_commit(db) != HS_OK)
 		goto fail;
-	hs_log_info("devices.imported", "devices=%zu agents=%zu", ndev, nagents);
+	hs_log_info("devices.imported", "devices=%zu agents=%zu nodes=%d", ndev, nagents,
+	    cti->nnodes);
 	return 0;
 fail:
 	hs_log_error("devices.import", "err=%s", hs_logq(hs_db_error(db)));

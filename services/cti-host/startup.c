@@ -4,7 +4,7 @@
  * One command at a time, each step started from the confirmation of the one before:
  *
  *   NA (CT Gateway only) -> QX stations -> QX trunks -> QX hunt groups -> QX agents
- *   -> (devices saved to PostgreSQL) -> MS all stations -> MS each hunt group -> MS all
+ *   -> QX nodes -> (devices saved to PostgreSQL) -> MS all stations -> MS each hunt group -> MS all
  *   trunks -> MS system -> QH each ACD/UCD group -> RR (full resync) ... RD -> link up
  *
  * A failed inventory or station monitor ends the session (the link backs off and tries again:
@@ -23,6 +23,7 @@ enum step {
 	STEP_QX_TRUNKS,
 	STEP_QX_HUNT,
 	STEP_QX_AGENTS,
+	STEP_QX_NODES,
 	STEP_MS_STATIONS,
 	STEP_MS_HUNT,   /* one per hunt group */
 	STEP_MS_TRUNKS,
@@ -105,6 +106,13 @@ qx_done(struct cti *cti, void *arg, const struct oai_msg *m)
 
 	if (stale(cti))
 		return;
+	if (list == OAI_QXL_NODE_DATA && !ok(m)) {
+		/* Older PBXs may not know the node list: one node, from RS, will do. */
+		hs_log_warn("startup.nodes", "note=%s", hs_logq("node list refused; going on"));
+		cti_db_save_devices(cti);
+		next(cti, STEP_MS_STATIONS);
+		return;
+	}
 	if (!ok(m)) {
 		fail(cti, "the device list query (_QX)", m);
 		return;
@@ -114,6 +122,24 @@ qx_done(struct cti *cti, void *arg, const struct oai_msg *m)
 			const char *key = oai_iter_str(&it, OAI_F_ENTITY_KEY);
 			if (*key == '\0')
 				continue;
+			if (list == OAI_QXL_NODE_DATA) {
+				struct cti_node *n;
+				if (cti->nnodes >= CTI_MAX_NODES)
+					continue;
+				n = &cti->nodes[cti->nnodes++];
+				memset(n, 0, sizeof(*n));
+				n->node = atoi(key);
+				if (oai_iter_qx(&it, 0) != NULL)
+					snprintf(n->description, sizeof(n->description), "%s",
+					    oai_iter_qx(&it, 0));
+				if (oai_iter_qx(&it, 2) != NULL)
+					snprintf(n->protocol_version, sizeof(n->protocol_version), "%s",
+					    oai_iter_qx(&it, 2));
+				if (oai_iter_qx(&it, 3) != NULL)
+					snprintf(n->software_version, sizeof(n->software_version), "%s",
+					    oai_iter_qx(&it, 3));
+				continue;
+			}
 			if (list == OAI_QXL_ACD_AGENT) {
 				struct cti_agent *a = hs_map_get(cti->agents, key);
 				if (a == NULL && (a = calloc(1, sizeof(*a))) != NULL) {
@@ -154,6 +180,7 @@ qx_done(struct cti *cti, void *arg, const struct oai_msg *m)
 	case OAI_QXL_STATION: next(cti, STEP_QX_TRUNKS); break;
 	case OAI_QXL_TRUNK: next(cti, STEP_QX_HUNT); break;
 	case OAI_QXL_HUNT_GROUP: next(cti, STEP_QX_AGENTS); break;
+	case OAI_QXL_ACD_AGENT: next(cti, STEP_QX_NODES); break;
 	default:
 		cti_db_save_devices(cti);
 		next(cti, STEP_MS_STATIONS);
@@ -329,6 +356,12 @@ step_run(struct cti *cti)
 		return;
 	case STEP_QX_AGENTS:
 		send_qx(cti, OAI_QXL_ACD_AGENT, OAI_QXM_ACD_AGENT_DESCRIPTION);
+		return;
+	case STEP_QX_NODES:
+		cti->nnodes = 0;
+		send_qx(cti, OAI_QXL_NODE_DATA,
+		    OAI_QXM_NODE_DATA_DESCRIPTION | OAI_QXM_NODE_DATA_PROTOCOL_VERSION |
+			OAI_QXM_NODE_DATA_KSU_VERSION);
 		return;
 	case STEP_MS_STATIONS:
 		send_ms(cti, "", OAI_MONITOR_ALL_STATIONS, false, STEP_MS_STATIONS);

@@ -64,9 +64,11 @@ def test_link_up_imports_devices(hs_env, db, pbx):
         kinds = dict(c.execute("SELECT number, kind FROM devices WHERE removed_at IS NULL"))
         agents = [r[0] for r in c.execute("SELECT agent_id FROM acd_agents ORDER BY 1")]
         groups = dict(c.execute("SELECT number, group_type FROM hunt_groups"))
+        nodes = c.execute("SELECT node, description, is_default FROM pbx_nodes").fetchall()
     assert kinds["1000"] in ("extension", "sip-extension") and kinds["97001"] == "trunk"
     assert kinds["2000"] == "hunt-group" and "2000" in groups
     assert agents == ["3001", "3002", "3003", "3004"]
+    assert len(nodes) == 1 and nodes[0][0] == 1 and nodes[0][1] and nodes[0][2] is True
     # The link state is a published event too.
     assert any(e["type"] == "link.state" and e["body"]["state"] == "up" for e in events(hs_env))
 
