@@ -677,8 +677,9 @@ feature_event(struct cti *cti, const struct oai_msg *m, enum oai_event ev)
 		    oai_msg_has(m, OAI_F_DESTINATION_EXT) ? oai_msg_str(m, OAI_F_DESTINATION_EXT) :
 							      oai_msg_str(m, OAI_F_OUTSIDE_NUM));
 		snprintf(d->fwd_type, sizeof(d->fwd_type), "%s", oai_msg_str(m, OAI_F_FORWARD_TYPE));
-		if (strcmp(d->fwd_type, "N") == 0)
-			d->fwd_dest[0] = '\0';
+		/* A blank destination is "off"; N alone is forward-on-no-answer (oai.md 5.11). */
+		if (d->fwd_dest[0] == '\0')
+			d->fwd_type[0] = '\0';
 		device_changed(cti, d);
 		break;
 	case OAI_EV_OL: {

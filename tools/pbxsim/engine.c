@@ -384,13 +384,7 @@ eng_busy(const struct engine *e, const struct eng_dev *dev)
 	/* Voice mail has many ports: it takes every call (load mode relies on it). */
 	if (dev->ext != NULL && dev->ext->type == SITE_EXT_VOICEMAIL)
 		return false;
-	for (const struct eng_call *c = e->calls; c != NULL; c = c->next) {
-		char l = eng_lcs(c, dev);
-
-		if (l != OAI_LCS_NULL && l != OAI_LCS_HELD)
-			return true;
-	}
-	return false;
+	return eng_in_call(e, dev);
 }
 
 bool
@@ -425,7 +419,8 @@ eng_t_ring(struct engine *e, struct eng_call *c, const struct eng_dev *dev,
     const struct eng_dev *group)
 {
 	if (c->tc != NULL)
-		truth_call_ring(c->tc, eng_wall(e), dev->number, group != NULL ? group->number : NULL);
+		truth_call_ring(c->tc, eng_wall(e), dev->number,
+		    group != NULL ? group->number : NULL);
 }
 
 void

@@ -104,7 +104,7 @@ struct engine_stats {
 
 struct engine;
 
-/* ---- engine.c: life cycle, timers, views ------------------------------------------------ */
+/* ---- engine.c, engine_event.c, engine_view.c: life cycle, timers, views ----------------- */
 
 /* NULL when out of memory.  The site must outlive the engine. */
 struct engine *engine_new(const struct site *site, const struct engine_ops *ops, void *arg);
@@ -178,7 +178,7 @@ const char *engine_resolve(const struct engine *e, const char *id, enum scn_part
 char engine_fwd_letter(enum site_fwd fwd);
 int engine_fwd_parse_letter(int letter);
 
-/* ---- engine_call.c: calls --------------------------------------------------------------- */
+/* ---- engine_call.c, engine_xfer.c: calls ------------------------------------------------ */
 
 struct eng_call_req {
 	const char *from;               /* the calling station */

@@ -327,7 +327,8 @@ engine_call(struct engine *e, const struct eng_call_req *req, char id[ENG_ID_MAX
 		    "%s is not a station", req->from != NULL ? req->from : ""));
 	if (!site_ext_can_call(from->ext))
 		return eng_done(e, eng_fail(e, OAI_OUTCOME_INCOMPATIBLE_WITH_OBJECT,
-		    "%s (%s) cannot place calls", from->number, site_ext_type_name(from->ext->type)));
+		    "%s (%s) cannot place calls", from->number,
+		    site_ext_type_name(from->ext->type)));
 	if (req->consult_of != NULL && *req->consult_of != '\0') {
 		char l;
 		if ((held = eng_call(e, req->consult_of)) == NULL)
@@ -712,7 +713,8 @@ eng_call_timers(struct engine *e, struct eng_call *c, int64_t now)
 				    sd.kind == SITE_DIAL_HUNTGROUP) {
 					dest = sd.digits;
 				}
-				eng_emit_di(e, c, d, dest, outside, OAI_CAUSE_FORWARD_NO_ANSWER, &r);
+				eng_emit_di(e, c, d, dest, outside, OAI_CAUSE_FORWARD_NO_ANSWER,
+				    &r);
 			}
 			eng_t_divert(e, c, d->number, to, TRUTH_DIVERT_NO_ANSWER);
 			eng_deliver(e, c, to, c->de_cause, d);

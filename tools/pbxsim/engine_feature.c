@@ -9,10 +9,10 @@
  *   ucd          the free member idle longest
  *   acd          the ready agent (or member) idle longest
  * A member is free when it is in no call at all (a held call keeps a seat busy, as load
- * mode assumes) and not in DND; an agent also needs to be logged on and ready.  Ties go to the first in the site's order.  With no one
- * free the call queues (QU, first come first served) if the group queues, else goes to the
- * overflow at once, else fails busy.  overflow_timeout counts from the call's arrival in
- * the group, queued or ringing.  Queues are served after every operation (eng_done), so a
+ * mode assumes) and not in DND; an agent also needs to be logged on and ready.  Ties go to
+ * the first in the site's order.  With no one free the call queues (QU, first come first
+ * served) if the group queues, else goes to the overflow at once, else fails busy.
+ * overflow_timeout counts from the call's arrival in the group, queued or ringing.  Queues are served after every operation (eng_done), so a
  * call reaches a member the moment one becomes free.
  *
  * Agent events (LN, LF, RY, NRY, WNR) go to the agent's station, to each of its groups and
@@ -420,7 +420,8 @@ engine_agent(struct engine *e, const char *id, enum scn_agent_op op, const char 
 	eng_begin(e);
 	if (a == NULL) {
 		struct eng_dev *d = eng_dev(e, id);
-		if (d != NULL && d->kind == ENG_STATION && d->agent != NULL && op != SCN_AGENT_LOGON)
+		if (d != NULL && d->kind == ENG_STATION && d->agent != NULL &&
+		    op != SCN_AGENT_LOGON)
 			a = d->agent;
 		else
 			return eng_done(e, eng_fail(e, OAI_OUTCOME_INVALID_AGENT_ID,

@@ -160,8 +160,9 @@ struct eng_party *eng_party_add(struct eng_call *c, struct eng_dev *dev, char lc
 void eng_party_del(struct engine *e, struct eng_call *c, struct eng_dev *dev);
 char eng_lcs(const struct eng_call *c, const struct eng_dev *dev);
 int eng_count(const struct eng_call *c, char lcs);
-/* A station in a call as I, A, C, F or Q (held calls do not make it busy, voice mail is
- * never busy): what direct calls see.  Hunt groups want eng_in_call. */
+/* Busy for a call delivered to it: in any call, a held one too (no call waiting; load mode
+ * predicts so).  Voice mail is never busy.  Making or retrieving a call only needs the
+ * station not to be active elsewhere (held calls aside). */
 bool eng_busy(const struct engine *e, const struct eng_dev *dev);
 /* In any call at all. */
 bool eng_in_call(const struct engine *e, const struct eng_dev *dev);

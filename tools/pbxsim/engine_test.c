@@ -38,6 +38,9 @@ static const char site_text[] =
     "[ddi 01632960300]\nname = MAIN LINE\ndestination = 1000\n"
     "[huntgroup 2000]\ndescription = Sales\ntype = acd\nagents = 3001-3002\n"
     "overflow = 2500\noverflow_timeout = 30\nwrapup = 5\n"
+    "[huntgroup 2001]\ntype = linear\nmembers = 1002, 1003\nring_timeout = 10\n"
+    "[huntgroup 2002]\ntype = all-ring\nmembers = 1000, 1001\n"
+    "[ddi 01632960200]\ndestination = 2001\n"
     "[agent 3001]\nlogin = 1010\n"
     "[agent 3002]\nlogin = 1011\n";
 
@@ -612,6 +615,46 @@ test_snapshot(void **state)
 	assert_string_equal(field(&f->ev[at - 3], OAI_F_FORWARD_TYPE), "N");
 }
 
+static void
+test_linear_ring_timeout(void **state)
+{
+	struct fx *f = *state;
+	char id[ENG_ID_MAX];
+	size_t at;
+
+	at = f->n;
+	inbound(f, "97001", "01632960200", id);
+	expect(f, &at, "OR@97001:C DE@1002:A DE@97001:C");
+	tick(f, 10000);
+	expect(f, &at, "DI@97001:C DI@1002:N DE@1003:A DE@97001:C");
+	assert_string_equal(field(find(f, 0, OAI_EV_DI, "1002"), OAI_F_CAUSE), "28");
+	assert_string_equal(engine_resolve(f->e, id, SCN_PARTY_ANY, NULL), "1003");
+	/* 1002 is busy now: the next timeout keeps ringing 1003. */
+	{
+		char other[ENG_ID_MAX];
+		call(f, "1002", "1000", other);
+	}
+	at = f->n;
+	tick(f, 10000);
+	expect(f, &at, "");
+	assert_int_equal(engine_answer(f->e, "1003", id), 0);
+}
+
+static void
+test_all_ring(void **state)
+{
+	struct fx *f = *state;
+	char id[ENG_ID_MAX];
+	size_t at;
+
+	at = f->n;
+	call(f, "1003", "2002", id);
+	expect(f, &at, "DE@1000:A DE@1003:C DE@1001:A DE@1003:C DE@1000:A");
+	assert_int_equal(engine_answer(f->e, "1001", id), 0);
+	expect(f, &at, "XC@1000:N XC@1003:_ XC@1001:_ ES@1001:C ES@1003:C");
+	dev_state(f, "1000", "idle");
+}
+
 int
 main(void)
 {
@@ -629,6 +672,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_conference, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbound, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_linear_ring_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_all_ring, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -309,8 +309,9 @@ retry_cb(uv_timer_t *t)
 		int rc;
 
 		if (!engine_has_call(r->p->eng, w.id)) {
-			hs_log_warn("runner.refused", "line=%d verb=answer call=%s reason=%s", w.line,
-			    hs_logq(w.label), hs_logq("the call ended before it rang anywhere"));
+			hs_log_warn("runner.refused", "line=%d verb=answer call=%s reason=%s",
+			    w.line, hs_logq(w.label),
+			    hs_logq("the call ended before it rang anywhere"));
 			r->failed++;
 			r->wait[i] = r->wait[--r->nwait];
 			continue;

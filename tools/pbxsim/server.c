@@ -293,8 +293,8 @@ server_emit(struct server *srv, const struct eng_event *ev)
 			size_t cap = srv->capqueue ? srv->capqueue * 2 : 16;
 			struct eng_event *q = realloc(srv->queue, cap * sizeof(*q));
 			if (q == NULL) {
-				hs_log_error("server.queue", "note=%s", hs_logq("out of memory: event "
-				    "dropped"));
+				hs_log_error("server.queue", "note=%s",
+				    hs_logq("out of memory: event dropped"));
 				return;
 			}
 			srv->queue = q;

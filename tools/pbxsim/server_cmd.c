@@ -189,8 +189,9 @@ static void
 cmd_hc(struct session *s, const struct oai_msg *m, enum oai_cmd cmd, const char *inv)
 {
 	NEED(OAI_F_AFFECTED_EXT, OAI_F_CALL_ID);
-	srv_done(s, cmd, inv, engine_hold(ENG(s), srv_arg(m, OAI_F_AFFECTED_EXT), srv_arg(m, OAI_F_CALL_ID),
-	    srv_num(m, OAI_F_HOLD_TYPE, 0) == 1 ? OAI_CAUSE_HOLD_SYSTEM : OAI_CAUSE_HOLD_INDIVIDUAL));
+	srv_done(s, cmd, inv, engine_hold(ENG(s), srv_arg(m, OAI_F_AFFECTED_EXT),
+	    srv_arg(m, OAI_F_CALL_ID), srv_num(m, OAI_F_HOLD_TYPE, 0) == 1 ?
+	    OAI_CAUSE_HOLD_SYSTEM : OAI_CAUSE_HOLD_INDIVIDUAL));
 }
 
 static void
@@ -259,7 +260,8 @@ cmd_to(struct session *s, const struct oai_msg *m, enum oai_cmd cmd, const char 
 	int rc;
 
 	NEED(OAI_F_AFFECTED_EXT, OAI_F_CALL_ID, OAI_F_DESTINATION_NUM);
-	rc = engine_transfer_blind(ENG(s), srv_arg(m, OAI_F_AFFECTED_EXT), srv_arg(m, OAI_F_CALL_ID),
+	rc = engine_transfer_blind(ENG(s), srv_arg(m, OAI_F_AFFECTED_EXT),
+	    srv_arg(m, OAI_F_CALL_ID),
 	    srv_arg(m, OAI_F_DESTINATION_NUM), &x);
 	if (rc != 0) {
 		srv_refuse(s, cmd, inv, rc, engine_error(ENG(s)));
@@ -278,7 +280,8 @@ cmd_cn(struct session *s, const struct oai_msg *m, enum oai_cmd cmd, const char 
 	int rc;
 
 	NEED(OAI_F_AFFECTED_EXT, OAI_F_HELD_CALL_ID, OAI_F_ACTIVE_CALL_ID);
-	rc = engine_conference(ENG(s), srv_arg(m, OAI_F_AFFECTED_EXT), srv_arg(m, OAI_F_HELD_CALL_ID),
+	rc = engine_conference(ENG(s), srv_arg(m, OAI_F_AFFECTED_EXT),
+	    srv_arg(m, OAI_F_HELD_CALL_ID),
 	    srv_arg(m, OAI_F_ACTIVE_CALL_ID), &x);
 	if (rc != 0) {
 		srv_refuse(s, cmd, inv, rc, engine_error(ENG(s)));

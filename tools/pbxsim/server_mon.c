@@ -295,15 +295,15 @@ srv_cmd_no(struct session *s, const struct oai_msg *m, enum oai_cmd cmd, const c
 {
 	const struct site *site = SITE(s);
 	struct srv_cf c;
+	char node[64][16]; /* alive until the CF is written: the builder keeps the strings */
 
 	(void)m;
 	srv_cf_begin(&c, s, cmd, inv, 0, 0);
 	if (site->gateway && s->node_aware)
-		for (size_t i = 0; i < site->nnodes; i++) {
-			char node[16];
-			snprintf(node, sizeof(node), "%d", site->nodes[i].number);
+		for (size_t i = 0; i < site->nnodes && i < 64; i++) {
+			snprintf(node[i], sizeof(node[i]), "%d", site->nodes[i].number);
 			oai_build_item(&c.b);
-			oai_build_str(&c.b, OAI_F_NODE_NUMBER, node);
+			oai_build_str(&c.b, OAI_F_NODE_NUMBER, node[i]);
 			oai_build_int(&c.b, OAI_F_NODE_STATUS, 1);
 		}
 	srv_cf_end(&c);

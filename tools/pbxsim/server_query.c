@@ -203,7 +203,8 @@ srv_cmd_qx(struct session *s, const struct oai_msg *m, enum oai_cmd cmd, const c
 	unsigned granted = 0;
 	int node = srv_node_of(srv_arg(m, OAI_F_AFFECTED_EXT));
 	size_t n;
-	char hex[16];
+	char hex[16], kt[2][16], vt[23][24];
+	size_t made = 0;
 	struct srv_cf c;
 
 	NEED(OAI_F_LIST_TYPE);
@@ -222,17 +223,20 @@ srv_cmd_qx(struct session *s, const struct oai_msg *m, enum oai_cmd cmd, const c
 	oai_build_raw(&c.b, OAI_F_ENTITY_MASK, hex);
 	oai_build_int(&c.b, OAI_F_MSG_INDICATOR, 1);
 	for (size_t i = 0; i < n; i++) {
-		char kt[16], vt[24];
-		const char *key = qx_key(site, (int)list, i, node, kt, sizeof(kt));
+		/* The key is made before the previous entity is written out: alternate. */
+		const char *key = qx_key(site, (int)list, i, node, kt[made & 1], sizeof(kt[0]));
 
 		if (key == NULL)
 			continue;
+		/* The builder keeps an item's strings until the next item or the end: one
+		 * buffer per field, alive to the end of the function. */
 		oai_build_item(&c.b);
+		made++;
 		oai_build_str(&c.b, OAI_F_ENTITY_KEY, key);
 		for (unsigned bit = 0; bit < 23; bit++)
 			if (granted >> bit & 1u)
-				oai_build_qx(&c.b, bit, qx_value(site, (int)list, i, bit, vt,
-				    sizeof(vt)));
+				oai_build_qx(&c.b, bit, qx_value(site, (int)list, i, bit, vt[bit],
+				    sizeof(vt[bit])));
 	}
 	srv_cf_end(&c);
 }
