@@ -248,7 +248,8 @@ cmd_transfer(void *arg, hs_bus_req *req, const hs_env *msg)
 }
 
 /* Consultation for an announced transfer: a new call from device to `to` that carries the
- * held call's id (_MC with Call_ID_Of_Call_To_Transfer, oai.md 7.3).  Hold first. */
+ * held call's id (_MC with Call_ID_Of_Call_To_Transfer, oai.md 7.3).  The call must be
+ * on hold already (call.hold). */
 static void
 cmd_consult(void *arg, hs_bus_req *req, const hs_env *msg)
 {
