@@ -117,13 +117,19 @@ submit(struct cti *cti, hs_bus_req *req, struct oai_build *b, unsigned inv, enum
 	}
 }
 
+/* A field value that can go into an OAI argument: present, short, no separators. */
+static bool
+arg_ok(const char *v)
+{
+	return v != NULL && *v != '\0' && strlen(v) <= 48 && strpbrk(v, ",|\r\n") == NULL;
+}
+
 /* Checks the named string fields are present; replies EINVAL naming the first missing. */
 static bool
 need(hs_bus_req *req, const hs_env *msg, const char *const *keys)
 {
 	for (; *keys != NULL; keys++) {
-		const char *v = body_str(msg, *keys);
-		if (v == NULL || *v == '\0' || strlen(v) > 48 || strpbrk(v, ",|\r\n") != NULL) {
+		if (!arg_ok(body_str(msg, *keys))) {
 			hs_bus_reply(req, HS_EINVAL, NULL,
 			    "field '%s' is required: a device number or call id (no commas)", *keys);
 			return false;
@@ -145,145 +151,105 @@ cmd_snapshot(void *arg, hs_bus_req *req, const hs_env *msg)
 	hs_bus_reply(req, HS_OK, body, NULL);
 }
 
+/*
+ * Commands that only copy body fields into OAI arguments, declared as data: the JSON key,
+ * the OAI field, whether it may be left out.  Constant arguments follow the copied ones.
+ */
+struct arg_map {
+	const char *key;
+	enum oai_field field;
+	bool optional;
+};
+
+struct cmd_map {
+	const char *name;        /* the bus command (a blind transfer has its own row) */
+	enum oai_cmd cmd;
+	struct arg_map args[4];
+	enum oai_field const_field; /* OAI_F_NONE for none */
+	long const_value;
+};
+
+static const struct cmd_map cmd_maps[] = {
+	{ "call.make", OAI_CMD_MC,
+	    { { "from", OAI_F_AFFECTED_EXT, false }, { "to", OAI_F_DIGITS, false },
+		{ "account_code", OAI_F_ACCOUNT_CODE, true } }, OAI_F_NONE, 0 },
+	{ "call.answer", OAI_CMD_AC,
+	    { { "device", OAI_F_AFFECTED_EXT, false }, { "call_id", OAI_F_CALL_ID, false } },
+	    OAI_F_NONE, 0 },
+	{ "call.hold", OAI_CMD_HC,
+	    { { "device", OAI_F_AFFECTED_EXT, false }, { "call_id", OAI_F_CALL_ID, false } },
+	    OAI_F_NONE, 0 },
+	{ "call.retrieve", OAI_CMD_RV,
+	    { { "device", OAI_F_AFFECTED_EXT, false }, { "call_id", OAI_F_CALL_ID, false } },
+	    OAI_F_NONE, 0 },
+	/* The device leaves the call; not completing a transfer. */
+	{ "call.clear", OAI_CMD_CX,
+	    { { "device", OAI_F_AFFECTED_EXT, false }, { "call_id", OAI_F_CALL_ID, false } },
+	    OAI_F_COMPLETE_TRANSFER, 0 },
+	{ "call.drop", OAI_CMD_CC,
+	    { { "device", OAI_F_AFFECTED_EXT, false }, { "call_id", OAI_F_CALL_ID, false } },
+	    OAI_F_NONE, 0 },
+	/* The announcement call of a supervised transfer: a new call that carries the held
+	 * call's id (oai.md 7.3); the call must be on hold already (call.hold). */
+	{ "call.consult", OAI_CMD_MC,
+	    { { "device", OAI_F_AFFECTED_EXT, false }, { "to", OAI_F_DIGITS, false },
+		{ "held_call_id", OAI_F_TRANSFER_CALL_ID, false } }, OAI_F_NONE, 0 },
+	/* Announced: completes the transfer of the held call to the announcement call, to
+	 * ring (Transfer_Type 0). */
+	{ "call.transfer", OAI_CMD_TR,
+	    { { "device", OAI_F_AFFECTED_EXT, false },
+		{ "held_call_id", OAI_F_HELD_CALL_ID, false },
+		{ "active_call_id", OAI_F_ANNOUNCEMENT_CALL_ID, false } },
+	    OAI_F_TRANSFER_TYPE, 0 },
+	/* Blind, one step. */
+	{ "call.transfer.blind", OAI_CMD_TO,
+	    { { "device", OAI_F_AFFECTED_EXT, false }, { "call_id", OAI_F_CALL_ID, false },
+		{ "to", OAI_F_DESTINATION_NUM, false } }, OAI_F_NONE, 0 },
+	{ "call.conference", OAI_CMD_CN,
+	    { { "device", OAI_F_AFFECTED_EXT, false },
+		{ "held_call_id", OAI_F_HELD_CALL_ID, false },
+		{ "active_call_id", OAI_F_ACTIVE_CALL_ID, false } }, OAI_F_NONE, 0 },
+};
+
 static void
-cmd_make(void *arg, hs_bus_req *req, const hs_env *msg)
+send_mapped(struct cti *cti, hs_bus_req *req, const hs_env *msg, const struct cmd_map *map)
 {
-	static const char *const keys[] = { "from", "to", NULL };
-	struct cti *cti = cti_of(arg);
 	struct oai_build b;
 	char buf[512];
 	unsigned inv;
 
-	if (!need(req, msg, keys))
-		return;
-	inv = cti_link_command(cti, &b, buf, sizeof(buf), OAI_CMD_MC);
-	oai_build_str(&b, OAI_F_AFFECTED_EXT, body_str(msg, "from"));
-	oai_build_str(&b, OAI_F_DIGITS, body_str(msg, "to"));
-	if (body_str(msg, "account_code") != NULL)
-		oai_build_str(&b, OAI_F_ACCOUNT_CODE, body_str(msg, "account_code"));
-	submit(cti, req, &b, inv, OAI_CMD_MC);
-}
-
-/* device + call_id commands: answer, hold, retrieve, clear, drop. */
-static void
-device_call(void *arg, hs_bus_req *req, const hs_env *msg, enum oai_cmd cmd)
-{
-	static const char *const keys[] = { "device", "call_id", NULL };
-	struct cti *cti = cti_of(arg);
-	struct oai_build b;
-	char buf[256];
-	unsigned inv;
-
-	if (!need(req, msg, keys))
-		return;
-	inv = cti_link_command(cti, &b, buf, sizeof(buf), cmd);
-	oai_build_str(&b, OAI_F_AFFECTED_EXT, body_str(msg, "device"));
-	oai_build_str(&b, OAI_F_CALL_ID, body_str(msg, "call_id"));
-	if (cmd == OAI_CMD_CX)
-		oai_build_int(&b, OAI_F_COMPLETE_TRANSFER, 0);
-	submit(cti, req, &b, inv, cmd);
-}
-
-static void
-cmd_answer(void *arg, hs_bus_req *req, const hs_env *msg)
-{
-	device_call(arg, req, msg, OAI_CMD_AC);
-}
-
-static void
-cmd_hold(void *arg, hs_bus_req *req, const hs_env *msg)
-{
-	device_call(arg, req, msg, OAI_CMD_HC);
-}
-
-static void
-cmd_retrieve(void *arg, hs_bus_req *req, const hs_env *msg)
-{
-	device_call(arg, req, msg, OAI_CMD_RV);
-}
-
-static void
-cmd_clear(void *arg, hs_bus_req *req, const hs_env *msg)
-{
-	device_call(arg, req, msg, OAI_CMD_CX);
-}
-
-static void
-cmd_drop(void *arg, hs_bus_req *req, const hs_env *msg)
-{
-	device_call(arg, req, msg, OAI_CMD_CC);
-}
-
-/* Announced: {device, held_call_id, active_call_id} (_TR); blind: {device, call_id, to}
- * (_TO, one step). */
-static void
-cmd_transfer(void *arg, hs_bus_req *req, const hs_env *msg)
-{
-	static const char *const blind[] = { "device", "call_id", "to", NULL };
-	static const char *const announced[] = { "device", "held_call_id", "active_call_id",
-		NULL };
-	struct cti *cti = cti_of(arg);
-	struct oai_build b;
-	char buf[512];
-	unsigned inv;
-
-	if (body_str(msg, "to") != NULL) {
-		if (!need(req, msg, blind))
+	for (const struct arg_map *a = map->args; a < map->args + 4 && a->key != NULL; a++) {
+		const char *v = body_str(msg, a->key);
+		if ((v != NULL || !a->optional) && !arg_ok(v)) {
+			hs_bus_reply(req, HS_EINVAL, NULL,
+			    "field '%s' is required: a device number or call id (no commas)", a->key);
 			return;
-		inv = cti_link_command(cti, &b, buf, sizeof(buf), OAI_CMD_TO);
-		oai_build_str(&b, OAI_F_AFFECTED_EXT, body_str(msg, "device"));
-		oai_build_str(&b, OAI_F_CALL_ID, body_str(msg, "call_id"));
-		oai_build_str(&b, OAI_F_DESTINATION_NUM, body_str(msg, "to"));
-		submit(cti, req, &b, inv, OAI_CMD_TO);
-		return;
+		}
 	}
-	if (!need(req, msg, announced))
-		return;
-	inv = cti_link_command(cti, &b, buf, sizeof(buf), OAI_CMD_TR);
-	oai_build_str(&b, OAI_F_AFFECTED_EXT, body_str(msg, "device"));
-	oai_build_str(&b, OAI_F_HELD_CALL_ID, body_str(msg, "held_call_id"));
-	oai_build_str(&b, OAI_F_ANNOUNCEMENT_CALL_ID, body_str(msg, "active_call_id"));
-	oai_build_int(&b, OAI_F_TRANSFER_TYPE, 0);
-	submit(cti, req, &b, inv, OAI_CMD_TR);
+	inv = cti_link_command(cti, &b, buf, sizeof(buf), map->cmd);
+	for (const struct arg_map *a = map->args; a < map->args + 4 && a->key != NULL; a++)
+		if (body_str(msg, a->key) != NULL)
+			oai_build_str(&b, a->field, body_str(msg, a->key));
+	if (map->const_field != OAI_F_NONE)
+		oai_build_int(&b, map->const_field, map->const_value);
+	submit(cti, req, &b, inv, map->cmd);
 }
 
-/* Consultation for an announced transfer: a new call from device to `to` that carries the
- * held call's id (_MC with Call_ID_Of_Call_To_Transfer, oai.md 7.3).  The call must be
- * on hold already (call.hold). */
+/* The commands of cmd_maps; call.transfer with a "to" is the blind row. */
 static void
-cmd_consult(void *arg, hs_bus_req *req, const hs_env *msg)
+cmd_mapped(void *arg, hs_bus_req *req, const hs_env *msg)
 {
-	static const char *const keys[] = { "device", "held_call_id", "to", NULL };
-	struct cti *cti = cti_of(arg);
-	struct oai_build b;
-	char buf[512];
-	unsigned inv;
+	const char *name = msg->type;
 
-	if (!need(req, msg, keys))
-		return;
-	inv = cti_link_command(cti, &b, buf, sizeof(buf), OAI_CMD_MC);
-	oai_build_str(&b, OAI_F_AFFECTED_EXT, body_str(msg, "device"));
-	oai_build_str(&b, OAI_F_DIGITS, body_str(msg, "to"));
-	oai_build_str(&b, OAI_F_TRANSFER_CALL_ID, body_str(msg, "held_call_id"));
-	submit(cti, req, &b, inv, OAI_CMD_MC);
-}
-
-static void
-cmd_conference(void *arg, hs_bus_req *req, const hs_env *msg)
-{
-	static const char *const keys[] = { "device", "held_call_id", "active_call_id", NULL };
-	struct cti *cti = cti_of(arg);
-	struct oai_build b;
-	char buf[256];
-	unsigned inv;
-
-	if (!need(req, msg, keys))
-		return;
-	inv = cti_link_command(cti, &b, buf, sizeof(buf), OAI_CMD_CN);
-	oai_build_str(&b, OAI_F_AFFECTED_EXT, body_str(msg, "device"));
-	oai_build_str(&b, OAI_F_HELD_CALL_ID, body_str(msg, "held_call_id"));
-	oai_build_str(&b, OAI_F_ACTIVE_CALL_ID, body_str(msg, "active_call_id"));
-	submit(cti, req, &b, inv, OAI_CMD_CN);
+	if (strcmp(name, "call.transfer") == 0 && body_str(msg, "to") != NULL)
+		name = "call.transfer.blind";
+	for (size_t i = 0; i < sizeof(cmd_maps) / sizeof(cmd_maps[0]); i++) {
+		if (strcmp(cmd_maps[i].name, name) == 0) {
+			send_mapped(cti_of(arg), req, msg, &cmd_maps[i]);
+			return;
+		}
+	}
+	hs_bus_reply(req, HS_EINTERNAL, NULL, "no mapping for %s", msg->type);
 }
 
 static bool
@@ -396,17 +362,17 @@ cmd_reconnect(void *arg, hs_bus_req *req, const hs_env *msg)
 const struct hs_bus_cmd cti_cmds[] = {
 	{ "live.snapshot", HS_CMD_READONLY, cmd_snapshot,
 	    "the link, every device, call and agent as they are now" },
-	{ "call.make", HS_CMD_MUTATING, cmd_make, "{from, to, account_code?}" },
-	{ "call.answer", HS_CMD_MUTATING, cmd_answer, "{device, call_id}" },
-	{ "call.hold", HS_CMD_MUTATING, cmd_hold, "{device, call_id}" },
-	{ "call.retrieve", HS_CMD_MUTATING, cmd_retrieve, "{device, call_id}" },
-	{ "call.clear", HS_CMD_MUTATING, cmd_clear, "{device, call_id}: device leaves the call" },
-	{ "call.drop", HS_CMD_MUTATING, cmd_drop, "{device, call_id}: the whole call ends" },
-	{ "call.consult", HS_CMD_MUTATING, cmd_consult,
+	{ "call.make", HS_CMD_MUTATING, cmd_mapped, "{from, to, account_code?}" },
+	{ "call.answer", HS_CMD_MUTATING, cmd_mapped, "{device, call_id}" },
+	{ "call.hold", HS_CMD_MUTATING, cmd_mapped, "{device, call_id}" },
+	{ "call.retrieve", HS_CMD_MUTATING, cmd_mapped, "{device, call_id}" },
+	{ "call.clear", HS_CMD_MUTATING, cmd_mapped, "{device, call_id}: device leaves the call" },
+	{ "call.drop", HS_CMD_MUTATING, cmd_mapped, "{device, call_id}: the whole call ends" },
+	{ "call.consult", HS_CMD_MUTATING, cmd_mapped,
 	    "{device, held_call_id, to}: announce a transfer" },
-	{ "call.transfer", HS_CMD_MUTATING, cmd_transfer,
+	{ "call.transfer", HS_CMD_MUTATING, cmd_mapped,
 	    "{device, call_id, to} blind, or {device, held_call_id, active_call_id}" },
-	{ "call.conference", HS_CMD_MUTATING, cmd_conference,
+	{ "call.conference", HS_CMD_MUTATING, cmd_mapped,
 	    "{device, held_call_id, active_call_id}" },
 	{ "device.dnd", HS_CMD_MUTATING, cmd_dnd, "{device, on, message_index?, text?}" },
 	{ "device.forward", HS_CMD_MUTATING, cmd_forward, "{device, type, destination, on}" },

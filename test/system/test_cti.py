@@ -117,6 +117,10 @@ def test_call_control_through_hookswitchctl(hs_env, pbx):
     bad = hs_env.ctl("call", "answer", "1001", "999999", check=False)
     assert hs_env.last_ctl.returncode == 1 and bad["error"] == "ENOTFOUND"
     assert "outcome" in bad["message"]
+    # Bad input never reaches the PBX: a comma would shift the OAI fields.
+    bad = hs_env.ctl("call", "answer", "1001", "12,34", check=False)
+    assert hs_env.last_ctl.returncode == 1 and bad["error"] == "EINVAL"
+    assert "call_id" in bad["message"]
     # DND and forwarding.
     hs_env.ctl("dnd", "on", "1004", "BACK AT 3")
     wait_for(lambda: [d for d in live(hs_env)["devices"] if d["device"] == "1004"][0]["dnd"], 10,
