@@ -59,6 +59,19 @@ eng_fail(struct engine *e, int outcome, const char *fmt, ...)
 	return outcome;
 }
 
+int
+eng_find(struct engine *e, const char *id, const char *devnum, struct eng_call **c,
+    struct eng_dev **dev)
+{
+	if ((*c = eng_call(e, id)) == NULL)
+		return eng_fail(e, OAI_OUTCOME_INVALID_CALL_IDENTIFIER, "no call %s",
+		    id != NULL ? id : "");
+	if ((*dev = eng_dev(e, devnum)) == NULL)
+		return eng_fail(e, OAI_OUTCOME_INVALID_DEVICE_IDENTIFIER, "no device %s",
+		    devnum != NULL ? devnum : "");
+	return 0;
+}
+
 const char *
 engine_error(const struct engine *e)
 {

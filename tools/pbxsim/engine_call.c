@@ -445,14 +445,11 @@ engine_answer(struct engine *e, const char *devnum, const char *id)
 	struct eng_party *p;
 	struct eng_rcpt r = {0};
 	const char *agent = NULL;
+	int rv;
 
 	eng_begin(e);
-	if ((c = eng_call(e, id)) == NULL)
-		return eng_done(e, eng_fail(e, OAI_OUTCOME_INVALID_CALL_IDENTIFIER, "no call %s",
-		    id != NULL ? id : ""));
-	if ((dev = eng_dev(e, devnum)) == NULL)
-		return eng_done(e, eng_fail(e, OAI_OUTCOME_INVALID_DEVICE_IDENTIFIER,
-		    "no device %s", devnum != NULL ? devnum : ""));
+	if ((rv = eng_find(e, id, devnum, &c, &dev)) != 0)
+		return eng_done(e, rv);
 	if ((p = eng_party(c, dev)) == NULL)
 		return eng_done(e, eng_fail(e, OAI_OUTCOME_NO_CALL_TO_ANSWER,
 		    "call %s does not ring at %s", c->id, dev->number));
@@ -556,14 +553,11 @@ engine_hangup(struct engine *e, const char *devnum, const char *id, bool complet
 	struct eng_call *c, *held;
 	struct eng_dev *dev;
 	struct eng_party *p;
+	int rv;
 
 	eng_begin(e);
-	if ((c = eng_call(e, id)) == NULL)
-		return eng_done(e, eng_fail(e, OAI_OUTCOME_INVALID_CALL_IDENTIFIER, "no call %s",
-		    id != NULL ? id : ""));
-	if ((dev = eng_dev(e, devnum)) == NULL)
-		return eng_done(e, eng_fail(e, OAI_OUTCOME_INVALID_DEVICE_IDENTIFIER,
-		    "no device %s", devnum != NULL ? devnum : ""));
+	if ((rv = eng_find(e, id, devnum, &c, &dev)) != 0)
+		return eng_done(e, rv);
 	if ((p = eng_party(c, dev)) == NULL)
 		return eng_done(e, eng_fail(e, OAI_OUTCOME_NO_CONNECTION_TO_CLEAR,
 		    "%s is not in call %s", dev->number, c->id));
@@ -585,14 +579,11 @@ engine_clear_call(struct engine *e, const char *devnum, const char *id)
 {
 	struct eng_call *c;
 	struct eng_dev *dev;
+	int rv;
 
 	eng_begin(e);
-	if ((c = eng_call(e, id)) == NULL)
-		return eng_done(e, eng_fail(e, OAI_OUTCOME_INVALID_CALL_IDENTIFIER, "no call %s",
-		    id != NULL ? id : ""));
-	if ((dev = eng_dev(e, devnum)) == NULL)
-		return eng_done(e, eng_fail(e, OAI_OUTCOME_INVALID_DEVICE_IDENTIFIER,
-		    "no device %s", devnum != NULL ? devnum : ""));
+	if ((rv = eng_find(e, id, devnum, &c, &dev)) != 0)
+		return eng_done(e, rv);
 	if (eng_party(c, dev) == NULL)
 		return eng_done(e, eng_fail(e, OAI_OUTCOME_NO_CALL_TO_CLEAR,
 		    "%s is not in call %s", dev->number, c->id));
@@ -614,14 +605,11 @@ engine_hold(struct engine *e, const char *devnum, const char *id, int cause)
 {
 	struct eng_call *c;
 	struct eng_dev *dev;
+	int rv;
 
 	eng_begin(e);
-	if ((c = eng_call(e, id)) == NULL)
-		return eng_done(e, eng_fail(e, OAI_OUTCOME_INVALID_CALL_IDENTIFIER, "no call %s",
-		    id != NULL ? id : ""));
-	if ((dev = eng_dev(e, devnum)) == NULL)
-		return eng_done(e, eng_fail(e, OAI_OUTCOME_INVALID_DEVICE_IDENTIFIER,
-		    "no device %s", devnum != NULL ? devnum : ""));
+	if ((rv = eng_find(e, id, devnum, &c, &dev)) != 0)
+		return eng_done(e, rv);
 	return eng_done(e, hold_core(e, c, dev, cause > 0 ? cause : OAI_CAUSE_HOLD_INDIVIDUAL));
 }
 
@@ -634,14 +622,11 @@ engine_retrieve(struct engine *e, const char *devnum, const char *id)
 	struct eng_rcpt r = {0};
 	struct eng_event ev;
 	int others = 0;
+	int rv;
 
 	eng_begin(e);
-	if ((c = eng_call(e, id)) == NULL)
-		return eng_done(e, eng_fail(e, OAI_OUTCOME_INVALID_CALL_IDENTIFIER, "no call %s",
-		    id != NULL ? id : ""));
-	if ((dev = eng_dev(e, devnum)) == NULL)
-		return eng_done(e, eng_fail(e, OAI_OUTCOME_INVALID_DEVICE_IDENTIFIER,
-		    "no device %s", devnum != NULL ? devnum : ""));
+	if ((rv = eng_find(e, id, devnum, &c, &dev)) != 0)
+		return eng_done(e, rv);
 	if ((p = eng_party(c, dev)) == NULL || p->lcs != OAI_LCS_HELD)
 		return eng_done(e, eng_fail(e, OAI_OUTCOME_NO_HELD_CALL,
 		    "call %s is not held at %s", c->id, dev->number));

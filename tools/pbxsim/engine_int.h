@@ -142,6 +142,11 @@ int eng_done(struct engine *e, int outcome);
 int eng_fail(struct engine *e, int outcome, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* The call and the device an operation names: 0, or the failed outcome (Invalid_Call_
+ * Identifier, Invalid_Device_Identifier) with its sentence set. */
+int eng_find(struct engine *e, const char *id, const char *devnum, struct eng_call **c,
+    struct eng_dev **dev);
+
 int64_t eng_now(struct engine *e);
 int64_t eng_wall(struct engine *e);
 /* ms from now after `secs` site seconds, scaled by the speed factor (never 0). */

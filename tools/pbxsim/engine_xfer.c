@@ -183,15 +183,12 @@ engine_transfer_blind(struct engine *e, const char *devnum, const char *id, cons
 	enum site_dial_kind k;
 	char l, dest[SITE_DIAL_MAX];
 	int others = 0;
+	int rv;
 
 	eng_begin(e);
 	memset(out, 0, sizeof(*out));
-	if ((c = eng_call(e, id)) == NULL)
-		return eng_done(e, eng_fail(e, OAI_OUTCOME_INVALID_CALL_IDENTIFIER, "no call %s",
-		    id != NULL ? id : ""));
-	if ((dev = eng_dev(e, devnum)) == NULL)
-		return eng_done(e, eng_fail(e, OAI_OUTCOME_INVALID_DEVICE_IDENTIFIER,
-		    "no device %s", devnum != NULL ? devnum : ""));
+	if ((rv = eng_find(e, id, devnum, &c, &dev)) != 0)
+		return eng_done(e, rv);
 	l = eng_lcs(c, dev);
 	if (l != OAI_LCS_CONNECTED && l != OAI_LCS_HELD)
 		return eng_done(e, eng_fail(e, OAI_OUTCOME_INVALID_OBJECT_STATE,
