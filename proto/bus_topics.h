@@ -13,6 +13,7 @@
 	X(SVC_HEARTBEAT, "svc.heartbeat", "every service",                                \
 	    "the service's loop is alive; sent every bus.heartbeat_ms")                   \
 	X(SVC_STOPPING, "svc.stopping", "every service", "the service is shutting down")  \
+	X(SVC_ALERT, "svc.alert", "every service", "a condition for an administrator was raised or cleared; the watchdog keeps it as an alert row") \
 	X(WATCHDOG_SERVICE_STATE, "watchdog.service.state", "watchdog",                   \
 	    "a supervised service changed state (starting, up, backoff, stopping, down)") \
 	X(WATCHDOG_ALERT, "watchdog.alert", "watchdog", "an alert row was written") \
@@ -35,7 +36,8 @@
 	X(CALL_FAILED, "call.failed", "cti-host", "FA events") \
 	X(CALL_CONNECTION_CLEARED, "call.connection_cleared", "cti-host", "XC events") \
 	X(CALL_ENDED, "call.ended", "cti-host", "CC events") \
-	X(CALL_CLEARED, "call.cleared", "cti-host", "a call left the live model")
+	X(CALL_CLEARED, "call.cleared", "cti-host", "a call left the live model") \
+	X(LOGGER_PROGRESS, "logger.progress", "logger", "how far the database is written; at most once a second while writing")
 
 /* Commands (REQ/REP).  X(const, "wire.name", "served by", "meaning") */
 #define HS_COMMAND_LIST(X)                                                                 \
@@ -61,7 +63,9 @@
 	X(DEVICE_DND, "device.dnd", "cti-host", "{device, on, message_index?, text?} -> _SD") \
 	X(DEVICE_FORWARD, "device.forward", "cti-host", "{device, type (I all, B busy, N no answer), destination, on} -> _SF") \
 	X(AGENT_SET, "agent.set", "cti-host", "{device, agent_id, state (logon, logoff, ready, not_ready, wrap_up), g") \
-	X(LINK_RECONNECT, "link.reconnect", "cti-host", "drops the PBX session and reconnects")
+	X(LINK_RECONNECT, "link.reconnect", "cti-host", "drops the PBX session and reconnects") \
+	X(CALLS_LIST, "calls.list", "logger", "{from, to, limit?, device?} -> the calls that started in [from, to), with segments") \
+	X(CALLS_REBUILD, "calls.rebuild", "logger", "{from, to} -> rebuilds the calls that started in [from, to) from the raw journal")
 
 enum hs_topic {
 #define HS__TOPIC_ENUM(c, n, p, m) HS_TOPIC_##c,

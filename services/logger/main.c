@@ -1,15 +1,50 @@
 /*
- * hookswitch-logger - call logging.
- *
- * Not built yet: this service starts, joins the bus, answers health requests and says in its
- * log that it has no duties.  It does nothing else, so nothing may rely on it yet.
+ * hookswitch-logger - call logging: turns cti-host's events into durable, exact call
+ * records (README.md).
  */
-#include "service.h"
-#include "topo.h"
+#include <stdlib.h>
+
+#include "log.h"
+#include "logger.h"
+
+static int
+logger_init(struct hs_svc *svc)
+{
+	struct logger *lg = calloc(1, sizeof(*lg));
+
+	if (lg == NULL)
+		return -1;
+	lg->svc = svc;
+	svc->priv = lg;
+	return lg_ingest_start(lg);
+}
+
+static void
+logger_fini(struct hs_svc *svc)
+{
+	struct logger *lg = svc->priv;
+
+	if (lg == NULL)
+		return;
+	lg_ingest_stop(lg);
+	free(lg);
+	svc->priv = NULL;
+}
+
+static void
+logger_health(struct hs_svc *svc, cJSON *body)
+{
+	if (svc->priv != NULL)
+		lg_ingest_health(svc->priv, body);
+}
 
 static const struct hs_service logger_service = {
 	.id = HS_SVC_LOGGER,
-	.no_duties = "none yet: call logging is not implemented in this build",
+	.flags = HS_SERVICE_NEEDS_DB | HS_SERVICE_LOG_TO_DIR,
+	.cmds = lg_cmds,
+	.init = logger_init,
+	.fini = logger_fini,
+	.health = logger_health,
 };
 
 int

@@ -22,7 +22,8 @@ import psycopg
 from psycopg import sql
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-BINDIR = REPO_ROOT / "build" / "bin"
+# HS_BINDIR: binaries of another build directory (make BUILD=...), e.g. a second work tree.
+BINDIR = Path(os.environ.get("HS_BINDIR", REPO_ROOT / "build" / "bin")).resolve()
 PGCLUSTER = REPO_ROOT / "tools" / "pgcluster"
 MIGRATIONS = REPO_ROOT / "migrations"
 WATCHDOG_BIN = BINDIR / "hookswitch-watchdog"

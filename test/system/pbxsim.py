@@ -14,6 +14,7 @@ from hslib import BINDIR, REPO_ROOT, clean_env, tail, wait_for
 
 PBXSIM_BIN = BINDIR / "hookswitch-pbxsim"
 SITES = REPO_ROOT / "tools" / "pbxsim" / "sites"
+SCENARIOS = REPO_ROOT / "tools" / "pbxsim" / "scenarios"
 
 
 def free_port(host="127.0.0.1"):

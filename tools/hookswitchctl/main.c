@@ -4,8 +4,9 @@
  * The CLI is a table of grammar strings (as smtpctl): each line gives the words to match,
  * with <name> placeholders, and the ctl_* function that sends one request and prints the
  * reply.  Fleet views (status, service restart, logs archive) go to this server's watchdog,
- * `health <service>` to the service itself; alerts and `db status` read PostgreSQL directly,
- * so they work while the watchdog is down.  --json prints the reply body unchanged.
+ * `health <service>` to the service itself, `calls` to the logger (calls.c); alerts and
+ * `db status` read PostgreSQL directly, so they work while the watchdog is down.  --json
+ * prints the reply body unchanged.
  *
  * Exit codes (as s6): 0 success, 1 the service or database said no, 100 usage error,
  * 111 cannot reach the service or the database.
@@ -14,9 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bus.h"
+#include "calls.h"
 #include "conf.h"
 #include "db.h"
 #include "locate.h"
@@ -30,10 +33,15 @@
 #define EX_USAGE 100
 #define EX_UNREACH 111
 
+/* A rebuild replays a whole range of the raw journal before it answers: minutes for a busy
+ * month, far beyond the 5 s that suits every other request. */
+#define REBUILD_TIMEOUT_MS (10 * 60 * 1000)
+
 struct ctl {
 	hs_conf *conf;
 	int json;
 	int timeout_ms;
+	int timeout_set; /* -t given: it wins over a command's own default */
 	int server;  /* --server N: another server's watchdog; 0 for this one */
 	char **argv; /* the command's words */
 	int argc;
@@ -140,8 +148,12 @@ ctl_request(struct ctl *ctl, int svc_id, const char *cmd, cJSON *body, hs_env *r
 	}
 	rv = hs_bus_call(url, "hookswitchctl", cmd, body, ctl->timeout_ms, reply);
 	if (rv != HS_OK) {
-		fprintf(stderr, "hookswitchctl: cannot reach %s at %s: %s (%s)\n",
-		    hs_services[svc_id].name, url, hs_strerror(rv), hs_err_name(rv));
+		/* Refused or no socket: nothing listens, so the service is not running there
+		 * (or not yet); a timeout means it runs but is stuck or busy. */
+		fprintf(stderr, "hookswitchctl: cannot reach %s at %s: %s (%s)%s\n",
+		    hs_services[svc_id].name, url, hs_strerror(rv), hs_err_name(rv),
+		    rv == HS_ECONNREFUSED ? "; is it running? see `hookswitchctl status`" :
+		    rv == HS_ETIMEDOUT ? "; it did not answer in time (-t sets the timeout)" : "");
 		return EX_UNREACH;
 	}
 	if (reply->status != HS_OK) {
@@ -778,6 +790,56 @@ ctl_events(struct ctl *ctl)
 	return EX_OK;
 }
 
+/* ---- call records (logger) --------------------------------------------------------- */
+
+static const char calls_usage[] =
+    "usage: hookswitchctl calls list --from T [--to T] [--device N] [--limit N]\n"
+    "       hookswitchctl calls rebuild --from T --to T\n"
+    "T: 2026-11-25T09:00:00Z (or an offset), 2026-11-25 09:00 or 2026-11-25 (local time),\n"
+    "   now, today, yesterday, tomorrow (local midnight), -2h, -30m, -1d (relative to now)\n";
+
+static long long
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* calls list|rebuild --from T --to T ...: the request goes to the logger that serves this
+ * server (or -s N's), which answers from, or rebuilds, its call records. */
+static int
+ctl_calls(struct ctl *ctl)
+{
+	int list = strcmp(ctl->argv[1], "list") == 0;
+	struct calls_opts o;
+	char err[320];
+	hs_env r;
+	int rv, saved = ctl->timeout_ms;
+
+	if (calls_parse_opts(ctl->argc - 2, ctl->argv + 2, list, wall_ms(), &o, err,
+		sizeof(err)) != 0) {
+		fprintf(stderr, "hookswitchctl: calls %s: %s\n%s", ctl->argv[1], err, calls_usage);
+		return EX_USAGE;
+	}
+	if (!list && !ctl->timeout_set)
+		ctl->timeout_ms = REBUILD_TIMEOUT_MS;
+	rv = ctl_request(ctl, HS_SVC_LOGGER, list ? "calls.list" : "calls.rebuild",
+	    calls_body(&o, list), &r);
+	ctl->timeout_ms = saved;
+	if (rv != EX_OK)
+		return rv;
+	if (ctl->json)
+		print_json(r.body);
+	else if (list)
+		calls_print(stdout, r.body);
+	else
+		calls_print_rebuild(stdout, r.body);
+	hs_env_clear(&r);
+	return EX_OK;
+}
+
 static int ctl_help(struct ctl *ctl);
 
 /* ------------------------------------------------------------------------------------ */
@@ -824,6 +886,10 @@ static const struct {
 	{ "pbx set <...>", ctl_pbx_set, "pbx set --host H [--port P] [--password X]" },
 	{ "events <service> <from>", ctl_events, "events a service published, from seq <from>" },
 	{ "events <service> <from> <to>", ctl_events, "the same, up to seq <to>" },
+	{ "calls list <...>", ctl_calls,
+	    "--from T [--to T] [--device N] [--limit N]: call records (logger)" },
+	{ "calls rebuild <...>", ctl_calls,
+	    "--from T --to T: rebuild those calls from the raw events" },
 	{ "help", ctl_help, "this list" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -836,6 +902,9 @@ ctl_help(struct ctl *ctl)
 	       "command\n\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		printf("  %-28s %s\n", commands[i].grammar, commands[i].help);
+	printf("\nT (calls): 2026-11-25T09:00:00Z or with an offset; 2026-11-25 09:00 or "
+	       "2026-11-25 in local time;\n"
+	       "  now, today, yesterday, tomorrow (local midnight); -2h, -30m, -1d from now\n");
 	printf("\nexit codes: 0 ok, 1 refused, 100 usage, 111 unreachable\n");
 	return EX_OK;
 }
@@ -880,7 +949,7 @@ main(int argc, char **argv)
 		switch (c) {
 		case 'c': path = optarg; break;
 		case 'j': ctl.json = 1; break;
-		case 't': ctl.timeout_ms = atoi(optarg); break;
+		case 't': ctl.timeout_ms = atoi(optarg); ctl.timeout_set = 1; break;
 		case 's': ctl.server = atoi(optarg); break;
 		case 'h': return ctl_help(&ctl);
 		default: ctl_help(&ctl); return EX_USAGE;

@@ -1,0 +1,114 @@
+"""The logger against pbxsim's ground truth: every call pbxsim made is in PostgreSQL once, with
+the segments, durations and outcomes the rules in services/logger/README.md give for what
+pbxsim says happened (logger_truth.py derives them from the truth file)."""
+
+import pytest
+
+from hslib import wait_for
+from logger_truth import segments
+from pbxsim import SCENARIOS, Pbxsim
+
+FACTOR = 10        # scenario time runs 10x faster than real time
+TOL_MS = 40        # real ms: 0.4 s of scenario time, so durations agree to the second
+
+
+def start(hs, pbx):
+    hs.configure({"server.roles": "cti-host,call-logging", "cti.keepalive": 1,
+                  "cti.reconnect_max": 2})
+    hs.start_watchdog()
+    hs.wait_ready()
+    wait_for(lambda: all(s["state"] == "up" for s in hs.status()["services"] if s["wanted"]), 30,
+             what="services up")
+    hs.ctl("pbx", "set", "--host", "127.0.0.1", "--port", pbx.port, "--password", "oaipass",
+           json=False)
+
+
+def truth_calls(pbx):
+    return [r for r in pbx.truth_records() if r["rec"] == "call"]
+
+
+def db_rows(db, sql, *args):
+    with db.connect() as c:
+        cur = c.execute(sql, args)
+        cols = [d.name for d in cur.description]
+        return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+def ms(a, b):
+    return round((b - a).total_seconds() * 1000)
+
+
+def run_scenario(hs_env, tmp_path, name):
+    pbx = Pbxsim(tmp_path / "pbxsim", args=["-S", SCENARIOS / name, "-x", FACTOR, "-E"])
+    pbx.start()
+    try:
+        start(hs_env, pbx)
+        wait_for(lambda: any(r["rec"] == "stop" for r in pbx.truth_records()), 120, interval=0.5, what="scenario done")
+        calls = truth_calls(pbx)
+        ended = [c for c in calls if c["cause"] != "unfinished"]
+        wait_for(lambda: db_rows(hs_env.db, "SELECT count(*) AS n FROM calls WHERE state = 'ended'")[0]["n"]
+                 >= len({c["id"] for c in ended if c["parent"] is None}), 30, interval=0.3,
+                 what="calls written")
+        return pbx, calls
+    except Exception:
+        pbx.stop()
+        raise
+
+
+def check_against_truth(db, calls):
+    for call in calls:
+        if call["cause"] == "unfinished":
+            continue
+        want = segments(call)
+        got = db_rows(db, "SELECT * FROM call_segments WHERE pbx_call_id = %s ORDER BY segment_no",
+                      call["id"])
+        assert len(got) == len(want), (call["label"], want, got)
+        for w, g in zip(want, got):
+            for k, gk in (("ring", "ring_ms"), ("talk", "talk_ms"), ("hold", "hold_ms")):
+                assert abs(g[gk] - w[k]) <= TOL_MS, (call["label"], g["segment_no"], k, w[k], g[gk])
+            assert (g["answering_ext"] or None) == w["answered_by"], (call["label"], w, g)
+            assert g["target"] == w["target"], (call["label"], w, g)
+            assert g["end_ts"] is not None and g["state"] == "ended"
+        if call["parent"] is not None:
+            continue
+        rows = db_rows(db, "SELECT * FROM calls WHERE pbx_call_id = %s", call["id"])
+        assert len(rows) == 1, (call["label"], rows)
+        row = rows[0]
+        assert row["answered"] == call["answered"], (call["label"], row)
+        assert row["lost"] == (call["kind"] == "inbound" and not call["answered"])
+        want_type = "internal" if call["kind"] == "internal" else "external"
+        assert row["call_type"] == want_type, (call["label"], row)
+        want_dir = {"internal": "na", "inbound": "in", "outbound": "out",
+                    "trunk-to-trunk": "in"}[call["kind"]]
+        assert row["direction"] == want_dir, (call["label"], row)
+        assert row["trunk_to_trunk"] == (call["kind"] == "trunk-to-trunk")
+        main = [s for s in want]
+        for k, col in (("ring", "ring_ms"), ("talk", "talk_ms"), ("hold", "hold_ms")):
+            assert abs(row[col] - sum(s[k] for s in main)) <= TOL_MS * max(1, len(main)), \
+                (call["label"], k, row[col], [s[k] for s in main])
+        assert row["hold_ms"] == pytest.approx(call["hold_ms"], abs=TOL_MS * 2) or call["answered"] is False
+        assert row["segment_count"] >= len(want)
+        if call["kind"] == "inbound":
+            assert row["cli"] == call["cli"] and row["ddi_digits"] == call["ddi"]
+            assert row["cli_received"] == (call["cli"] is not None)
+        if call["account"]:
+            assert row["account_code"] == call["account"]
+        reason = {"normal": "normal", "abandoned": "abandoned", "busy": "busy", "dnd": "dnd",
+                  "trunks-busy": "trunks-busy", "no-answer": "no-answer"}.get(call["cause"])
+        if reason:
+            assert row["end_reason"] == reason, (call["label"], call["cause"], row)
+    # exactly once: no call twice
+    dup = db_rows(db, "SELECT pbx_call_id, count(*) AS n FROM calls GROUP BY 1 HAVING count(*) > 1")
+    assert dup == []
+
+
+@pytest.mark.parametrize("scenario", ["internal.scn", "outbound.scn", "abandoned.scn",
+                                      "hold.scn", "oai_7_3.scn", "inbound_queue.scn",
+                                      "transfer.scn", "conference.scn", "trunk_to_trunk.scn",
+                                      "dnd_forward.scn"])
+def test_scenario_matches_truth(hs_env, tmp_path, scenario):
+    pbx, calls = run_scenario(hs_env, tmp_path, scenario)
+    try:
+        check_against_truth(hs_env.db, calls)
+    finally:
+        pbx.stop()
