@@ -40,7 +40,7 @@ logger_health(struct hs_svc *svc, cJSON *body)
 
 static const struct hs_service logger_service = {
 	.id = HS_SVC_LOGGER,
-	.flags = HS_SERVICE_NEEDS_DB | HS_SERVICE_LOG_TO_DIR,
+	.flags = HS_SERVICE_NEEDS_DB,
 	.cmds = lg_cmds,
 	.init = logger_init,
 	.fini = logger_fini,

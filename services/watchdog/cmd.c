@@ -81,6 +81,8 @@ cmd_status(void *arg, hs_bus_req *req, const hs_env *msg)
 		cJSON_AddBoolToObject(it, "low", wd->disks[i].low);
 		cJSON_AddItemToArray(arr, it);
 	}
+	wd_activity_status(wd, body);
+	cJSON_AddNumberToObject(body, "queued_alerts", wd_db_queued_alerts());
 	hs_bus_reply(req, HS_OK, body, NULL);
 }
 
@@ -126,6 +128,8 @@ cmd_db_migrate(void *arg, hs_bus_req *req, const hs_env *msg)
 		return;
 	}
 	wd_db_flush_alerts(wd);
+	wd_svc_alert_load(wd);
+	wd_activity_reload(wd); /* the calls table may have just arrived */
 	wd_reconcile(wd);
 	body = cJSON_CreateObject();
 	cJSON_AddNumberToObject(body, "from_version", before);
@@ -149,7 +153,8 @@ cmd_logs_archive(void *arg, hs_bus_req *req, const hs_env *msg)
 
 const struct hs_bus_cmd wd_cmds[] = {
 	{ "status", HS_CMD_READONLY, cmd_status,
-	    "each service: state, pid, uptime, restarts; database; disks" },
+	    "each service: state, pid, uptime, restarts; database; disks; database activity "
+	    "check" },
 	{ "service.restart", HS_CMD_MUTATING, cmd_service_restart,
 	    "restart one service now: {\"service\": NAME}" },
 	{ "db.migrate", HS_CMD_MUTATING, cmd_db_migrate,

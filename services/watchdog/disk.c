@@ -108,7 +108,7 @@ wd_disk_check(struct wd *wd)
 			    d->mount, d->free_pct, fb, tb, wd->disk_threshold_pct);
 		} else if (d->free_pct >= wd->disk_threshold_pct && d->low) {
 			d->low = false;
-			wd_alert_clear(wd, "disk.low", d->mount);
+			wd_alert_clear(wd, "watchdog", "disk.low", d->mount);
 		}
 	}
 }

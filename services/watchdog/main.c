@@ -18,10 +18,13 @@ wd_on_config(void *arg, const char *channel, const char *payload)
 	hs_log_info("config.changed", "table=%s", hs_logq(payload));
 	if (wd->db_state != WD_DB_OK || wd->draining)
 		return;
-	if (strcmp(payload, "servers") == 0 && wd_db_load_roles(wd) == 0)
+	if (strcmp(payload, "servers") == 0 && wd_db_load_roles(wd) == 0) {
 		wd_reconcile(wd);
-	else if (strcmp(payload, "settings") == 0)
+		wd_activity_reload(wd); /* the logger may have come or gone */
+	} else if (strcmp(payload, "settings") == 0) {
 		wd_disk_check(wd);
+		wd_activity_reload(wd);
+	}
 }
 
 static void
@@ -36,6 +39,8 @@ wd_on_reconnect(void *arg, hs_db *db)
 	wd_db_flush_alerts(wd);
 	if (wd_db_load_roles(wd) == 0)
 		wd_reconcile(wd);
+	/* Settings changed while the connection was down sent NOTIFYs we never got. */
+	wd_activity_reload(wd);
 }
 
 static void
@@ -63,6 +68,7 @@ wd_init(struct hs_svc *svc)
 	wd->svc = svc;
 	wd->archive_last_yday = -1;
 	wd_supervise_init(wd);
+	wd_activity_init(wd);
 	uv_timer_init(svc->uv, &wd->tick);
 	uv_timer_init(svc->uv, &wd->disk_timer);
 	wd->tick.data = wd->disk_timer.data = wd;
@@ -80,6 +86,9 @@ wd_init(struct hs_svc *svc)
 	wd_disk_init(wd);
 	wd_disk_check(wd);
 	uv_timer_start(&wd->disk_timer, wd_on_disk_timer, disk_ms, disk_ms);
+	/* Before any service starts and publishes svc.alert. */
+	wd_svc_alert_load(wd);
+	wd_activity_reload(wd);
 	wd_reconcile(wd);
 	return 0;
 }
@@ -100,7 +109,9 @@ wd_fini(struct hs_svc *svc)
 		return;
 	uv_close((uv_handle_t *)&wd->tick, NULL);
 	uv_close((uv_handle_t *)&wd->disk_timer, NULL);
+	wd_activity_fini(wd);
 	wd_supervise_fini(wd);
+	wd_svc_alert_fini(wd);
 	if (wd->archive_req != NULL) {
 		hs_bus_reply(wd->archive_req, HS_ECANCELED, NULL, "watchdog stopping");
 		wd->archive_req = NULL;

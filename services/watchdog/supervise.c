@@ -418,13 +418,35 @@ child_stop(struct wd_child *c, const char *why)
 /* Heartbeats and hangs                                                                 */
 /* ------------------------------------------------------------------------------------ */
 
+/* A bad svc.alert is a bug in the service: say so once, not on every repeat. */
+static void
+child_bad_alert(struct wd_child *c, const hs_env *ev, const char *why)
+{
+	char *body;
+
+	c->bad_alerts++;
+	if (c->bad_alerts > 1 && hs_log_get_level() > HS_LOG_DEBUG)
+		return;
+	body = cJSON_PrintUnformatted(ev->body);
+	hs_log(c->bad_alerts == 1 ? HS_LOG_WARN : HS_LOG_DEBUG, "svc_alert.ignored",
+	    "service=%s seq=%llu count=%u reason=%s body=%s note=%s", c->name,
+	    (unsigned long long)ev->seq, c->bad_alerts, hs_logq(why), hs_logq(body),
+	    hs_logq("only the first one is logged"));
+	free(body);
+}
+
+/* Events of a supervised service ("svc." prefix): heartbeats and the alerts it raises. */
 static void
 child_on_event(void *arg, const hs_env *ev)
 {
 	struct wd_child *c = arg;
+	char err[160];
 
 	if (strcmp(ev->type, "svc.heartbeat") == 0)
 		c->last_hb_ms = hs_mono_ms();
+	else if (strcmp(ev->type, "svc.alert") == 0 &&
+	    wd_svc_alert_apply(c->wd, c->name, ev, err, sizeof(err)) != HS_OK)
+		child_bad_alert(c, ev, err);
 }
 
 void
