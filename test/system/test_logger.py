@@ -112,3 +112,77 @@ def test_scenario_matches_truth(hs_env, tmp_path, scenario):
         check_against_truth(hs_env.db, calls)
     finally:
         pbx.stop()
+
+
+def test_load_with_logger_kills_and_database_restart(hs_env, pg_cluster, tmp_path):
+    """pbxsim's load mode (over 10,000 calls), the logger SIGKILLed twice and PostgreSQL
+    restarted once while it runs: every call of the ground truth is in the database once."""
+    import os
+    import signal
+    import time
+
+    from hslib import pgcluster
+
+    pbx = Pbxsim(tmp_path / "pbxsim", site="demo.site",
+                 args=["-L", 40000, "-t", 3600, "-r", 7, "-x", 40, "-E"])
+    pbx.start()
+    try:
+        hs_env.configure({"server.roles": "cti-host,call-logging", "cti.keepalive": 1,
+                          "cti.reconnect_max": 2})
+        hs_env.start_watchdog()
+        hs_env.wait_ready()
+        wait_for(lambda: all(s["state"] == "up" for s in hs_env.status()["services"] if s["wanted"]),
+                 30, what="services up")
+        hs_env.ctl("pbx", "set", "--host", "127.0.0.1", "--port", pbx.port, "--password", "demo",
+                   json=False)
+        t0 = time.monotonic()
+
+        def logger_pid():
+            return hs_env.service_pids().get("logger")
+
+        def kill_logger():
+            pid = logger_pid()
+            os.kill(pid, signal.SIGKILL)
+            wait_for(lambda: logger_pid() not in (None, pid), 30, what="logger restarted")
+
+        time.sleep(15)
+        kill_logger()
+        time.sleep(15)
+        pgcluster("stop", pg_cluster.dir)
+        time.sleep(5)                       # the logger spools meanwhile
+        pgcluster("start", pg_cluster.dir)
+        time.sleep(15)
+        kill_logger()
+        wait_for(lambda: any(r["rec"] == "stop" for r in pbx.truth_records()), 300, interval=1,
+                 what="load done")
+        truth = [r for r in pbx.truth_records() if r["rec"] == "call" and r["parent"] is None]
+        assert len(truth) >= 10000, len(truth)
+        want = {r["id"] for r in truth}
+
+        def logged():
+            return {r["pbx_call_id"]: r["n"] for r in
+                    db_rows(hs_env.db, "SELECT pbx_call_id, count(*) AS n FROM calls GROUP BY 1")}
+
+        wait_for(lambda: want <= set(logged()), 120, interval=1, what="every call logged")
+        got = logged()
+        assert {k: n for k, n in got.items() if n != 1} == {}
+        assert set(got) - want == set(), "calls pbxsim never made"
+        ended = {r["id"] for r in truth if r["cause"] != "unfinished"}
+
+        def still_open():
+            return ended & {r["pbx_call_id"] for r in db_rows(
+                hs_env.db, "SELECT pbx_call_id FROM calls WHERE state <> 'ended'")}
+
+        wait_for(lambda: not still_open(), 60, interval=1, what="ended calls closed")
+        # It spooled while PostgreSQL was down, drained the spool, and the watchdog raised an
+        # alert for it (written once PostgreSQL was back) and cleared it.
+        assert "event=spool.drained" in hs_env.log_text("logger")
+        def spool_alerts():
+            return db_rows(hs_env.db, "SELECT * FROM alerts WHERE code = 'logger.spooling'")
+
+        assert spool_alerts() and all(a["source"] == "logger" for a in spool_alerts())
+        wait_for(lambda: all(a["cleared_at"] is not None for a in spool_alerts()), 20,
+                 what="spool alert cleared")
+        print(f"load: {len(truth)} calls in {time.monotonic() - t0:.0f} s")
+    finally:
+        pbx.stop()
