@@ -150,7 +150,7 @@ char *
 hs_env_encode(const hs_env *e, int with_topic_prefix, size_t *len)
 {
 	cJSON *o = cJSON_CreateObject();
-	char boot[17], *json, *out;
+	char boot[17], seq[24], *json, *out;
 	size_t jl, tl;
 
 	if (o == NULL)
@@ -161,7 +161,10 @@ hs_env_encode(const hs_env *e, int with_topic_prefix, size_t *len)
 	cJSON_AddStringToObject(o, "src", e->src);
 	cJSON_AddNumberToObject(o, "server", e->server);
 	cJSON_AddStringToObject(o, "boot", boot);
-	cJSON_AddNumberToObject(o, "seq", (double)e->seq);
+	/* cJSON prints numbers with 15 significant digits when that reads back "close enough",
+	 * which rounds sequence numbers above 10^15: write the integer itself. */
+	snprintf(seq, sizeof(seq), "%llu", (unsigned long long)e->seq);
+	cJSON_AddRawToObject(o, "seq", seq);
 	cJSON_AddStringToObject(o, "ts", e->ts);
 	if (strcmp(e->type, "reply") == 0) {
 		cJSON_AddStringToObject(o, "re", e->re);
