@@ -217,16 +217,6 @@ has_active_target(const struct lg_segment *s)
 	return false;
 }
 
-static int
-active_parties(const struct lg_segment *s)
-{
-	int n = 0;
-
-	for (int i = 0; i < s->nparties; i++)
-		n += s->parties[i].active;
-	return n;
-}
-
 static struct lg_hold *
 open_hold(struct lg_segment *s, const char *dev)
 {
@@ -833,10 +823,10 @@ ring_at(lg_builder *b, struct lg_leg *l, const char *dev, const char *group, lon
 	if (s != NULL && (p = party_find(s, dev)) != NULL && p->active &&
 	    (p->roles & LG_P_ALERTED))
 		return; /* a copy */
-	if (s != NULL && !s->answered && l->pending_from[0] == '\0' &&
-	    (s->state == LG_QUEUED || has_active_target(s)) && !queue) {
-		/* joins the ringing segment: all-ring groups, delivery out of the queue */
-	} else {
+	/* A device rung while the segment still rings unanswered joins it (all-ring groups,
+	 * the delivery out of a queue); anything else starts a new segment. */
+	if (s == NULL || s->answered || l->pending_from[0] != '\0' || queue ||
+	    (s->state != LG_QUEUED && !has_active_target(s))) {
 		if (s != NULL) {
 			struct lg_end end;
 			end_set(&end, queue ? "QU" : "DE", -1, "", "diverted");
@@ -939,16 +929,11 @@ ev_answered(struct ev *e, struct lg_leg *l)
 	if (s != NULL && (p = party_find(s, ans)) != NULL && (p->roles & LG_P_ANSWERED) &&
 	    p->active)
 		return; /* a copy */
-	if (s == NULL || s->answered || party_find(s, ans) == NULL ||
-	    !party_find(s, ans)->active) {
-		if (s == NULL || s->answered) {
-			/* answered where it did not ring first (resync, direct answer) */
-			ring_at(b, l, ans, NULL, e->ms, false);
-			s = leg_cur(l);
-		} else {
-			/* picked up while ringing elsewhere in the segment */
-			ring_at(b, l, ans, NULL, e->ms, false);
-		}
+	if (s == NULL || s->answered || (p = party_find(s, ans)) == NULL || !p->active) {
+		/* answered where it was not ringing: a pickup joins the ringing segment; after an
+		 * answer (or a resync) it is a new one */
+		ring_at(b, l, ans, NULL, e->ms, false);
+		s = leg_cur(l);
 	}
 	if (s == NULL)
 		return;
@@ -1178,7 +1163,6 @@ ev_cleared(struct ev *e, struct lg_leg *l)
 	holds_close(s, who, e->ms);
 	if (p->roles & LG_P_ANSWERED)
 		agent_call(e->b, who, false, e->ms);
-	(void)active_parties;
 }
 
 /* Which events may start a leg: the first event of a PBX call names its originator. */

@@ -276,8 +276,6 @@ spool_drain(struct logger *lg)
 	    hs_journal_replay(lg->spool, 1, lg->spool_seq, spool_collect, &c) != HS_OK) {
 		hs_log_error("spool.read", "path=%s", lg->spool_path);
 	}
-	for (size_t i = 0; i < lg->nraw; i++)
-		spool_collect(&c, 0, lg->raw_text[i], 0); /* not reached: the batch is spooled */
 	dirty = lg_build_dirty(lg->b);
 	rv = lg_store_write(lg->store, c.raw, c.n, dirty, lg->st, lg->nst, lg->boot_no,
 	    lg->applied);
@@ -425,8 +423,6 @@ offer(struct logger *lg, uint64_t boot, uint64_t seq, const char *type, const ch
 		}
 		if (follow_boot(lg, boot) != 0)
 			return 1;
-		if (lg->boot_no != 0 && lg->applied == 0)
-			lg->applied = 0;
 	}
 	if (seq <= lg->applied)
 		return 0; /* a copy of what we have */
