@@ -1542,8 +1542,9 @@ lg_build_open(const lg_builder *b)
 }
 
 void
-lg_build_close_all(lg_builder *b, long long ms, const char *reason)
+lg_build_close_all(lg_builder *b, const char *reason)
 {
+	long long ms = b->now_ms;
 	size_t pos = 0;
 	const char *k;
 	void *v;

@@ -225,9 +225,9 @@ void lg_build_written(lg_builder *b);
 /* Open (not ended) calls, and every call ended but not yet written. */
 size_t lg_build_open(const lg_builder *b);
 
-/* Closes every open call as incomplete at ms (a rebuild reached its end, or events are
- * known to be lost): reason "incomplete". */
-void lg_build_close_all(lg_builder *b, long long ms, const char *reason);
+/* Closes every open call as incomplete at the time of the last event (events are known to
+ * be lost): end reason "incomplete", reason as the cause text. */
+void lg_build_close_all(lg_builder *b, const char *reason);
 
 const char *lg_state_name(enum lg_state s);
 const char *lg_kind_name(enum lg_kind k);

@@ -133,6 +133,7 @@ cmd_rebuild(void *arg, hs_bus_req *req, const hs_env *msg)
 		hs_bus_reply(req, HS_ENOMEM, NULL, "out of memory");
 		return;
 	}
+	lg_store_device_kinds(lg->store, lg_learn_kind, r.b);
 	/* Calls open at most a day before `from` are rebuilt whole; older ones are not touched. */
 	if (lg_store_rebuild_begin(lg->store, r.from, r.to, 24LL * 3600 * 1000, &deleted,
 		rb_event, &r) != HS_OK) {

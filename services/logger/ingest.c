@@ -14,15 +14,11 @@
  * open in the database, the spool (if the last run ended while spooling) is queued, and the
  * stream is resumed after the last applied sequence number of the newest boot.
  */
-#include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
-#include "fs.h"
 #include "locate.h"
 #include "log.h"
 #include "logger.h"
@@ -53,23 +49,6 @@ lg_ts_ms(const char *ts)
 	return (long long)timegm(&tm) * 1000 + ms;
 }
 
-static void
-alert(struct logger *lg, bool raised, const char *fmt, ...)
-{
-	cJSON *body = cJSON_CreateObject();
-	char msg[300];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	cJSON_AddStringToObject(body, "code", "logger.spooling");
-	cJSON_AddBoolToObject(body, "raised", raised);
-	cJSON_AddStringToObject(body, "severity", "warning");
-	cJSON_AddStringToObject(body, "message", msg);
-	hs_bus_publish(lg->svc->bus, "svc.alert", body);
-}
-
 /* ---- the batch -------------------------------------------------------------------------- */
 
 static void
@@ -91,31 +70,42 @@ on_status(void *arg, int boot_no, uint64_t seq, const struct lg_status *st)
 	lg->nst++;
 }
 
-static void
-batch_clear_raw(struct logger *lg)
+void
+lg_rawbuf_clear(struct lg_rawbuf *rb)
 {
-	for (size_t i = 0; i < lg->nraw; i++)
-		free(lg->raw_text[i]);
-	lg->nraw = 0;
+	for (size_t i = 0; i < rb->n; i++)
+		free(rb->text[i]);
+	rb->n = 0;
 }
 
-static void
-raw_add(struct logger *lg, long long ms, uint64_t seq, const char *type, const char *call_id,
-    const char *envelope)
+void
+lg_rawbuf_free(struct lg_rawbuf *rb)
 {
-	size_t tl = strlen(type) + 1, cl = call_id != NULL ? strlen(call_id) + 1 : 0;
-	size_t el = strlen(envelope) + 1;
+	lg_rawbuf_clear(rb);
+	free(rb->raw);
+	free(rb->text);
+	memset(rb, 0, sizeof(*rb));
+}
+
+void
+lg_rawbuf_add(struct lg_rawbuf *rb, long long ms, int boot_no, uint64_t seq, const char *type,
+    const char *call_id, const char *envelope)
+{
+	size_t tl, cl = call_id != NULL ? strlen(call_id) + 1 : 0, el = strlen(envelope) + 1;
 	char *p;
 
-	if (lg->nraw == lg->capraw) {
-		size_t cap = lg->capraw ? lg->capraw * 2 : 256;
-		struct lg_raw *n = realloc(lg->raw, cap * sizeof(*n));
-		char **t = realloc(lg->raw_text, cap * sizeof(*t));
+	if (type == NULL)
+		type = "";
+	tl = strlen(type) + 1;
+	if (rb->n == rb->cap) {
+		size_t cap = rb->cap ? rb->cap * 2 : 256;
+		struct lg_raw *n = realloc(rb->raw, cap * sizeof(*n));
+		char **t = n != NULL ? realloc(rb->text, cap * sizeof(*t)) : NULL;
 		if (n == NULL || t == NULL)
 			abort();
-		lg->raw = n;
-		lg->raw_text = t;
-		lg->capraw = cap;
+		rb->raw = n;
+		rb->text = t;
+		rb->cap = cap;
 	}
 	/* one allocation for the three strings */
 	if ((p = malloc(tl + cl + el)) == NULL)
@@ -124,16 +114,16 @@ raw_add(struct logger *lg, long long ms, uint64_t seq, const char *type, const c
 	if (cl > 0)
 		memcpy(p + tl, call_id, cl);
 	memcpy(p + tl + cl, envelope, el);
-	lg->raw_text[lg->nraw] = p;
-	lg->raw[lg->nraw] = (struct lg_raw){
+	rb->text[rb->n] = p;
+	rb->raw[rb->n] = (struct lg_raw){
 		.ms = ms,
-		.boot_no = lg->boot_no,
+		.boot_no = boot_no,
 		.seq = seq,
 		.type = p,
 		.pbx_call_id = cl > 0 ? p + tl : NULL,
 		.envelope = p + tl + cl,
 	};
-	lg->nraw++;
+	rb->n++;
 }
 
 static size_t
@@ -146,159 +136,33 @@ count_dirty(struct lg_call *c)
 	return n;
 }
 
-/* Writes what the batch holds (and, after an outage, the spool first).  Returns 0 when
- * everything is in the database. */
+/* Writes the batch, the builder's dirty calls, the status rows and the progress mark in one
+ * transaction.  Returns 0 when they are in the database; otherwise the raw events go to the
+ * spool (spool.c), which the tick drains when PostgreSQL is back. */
 static int
 flush(struct logger *lg)
 {
 	struct lg_call *dirty;
-	hs_err rv;
 
-	if (lg->spooling)
-		return -1; /* the tick drains the spool first, to keep the order */
-	if (lg->nraw == 0 && lg->nst == 0 && lg_build_dirty(lg->b) == NULL)
-		return 0;
-	dirty = lg_build_dirty(lg->b);
-	rv = lg_store_write(lg->store, lg->raw, lg->nraw, dirty, lg->st, lg->nst, lg->boot_no,
-	    lg->applied);
-	if (rv == HS_OK) {
-		lg->calls_written += count_dirty(dirty);
-		lg->batches++;
-		lg->last_write_ms = hs_now_ms();
-		lg_build_written(lg->b);
-		batch_clear_raw(lg);
-		lg->nst = 0;
-		return 0;
-	}
-	/* PostgreSQL is away: the raw rows go to the spool on disk; the calls stay dirty in the
-	 * builder and the status rows in memory until the write succeeds. */
-	lg->write_errors++;
-	for (size_t i = 0; i < lg->nraw; i++) {
-		char line[64];
-		int n = snprintf(line, sizeof(line), "%d ", lg->raw[i].boot_no);
-		size_t el = strlen(lg->raw[i].envelope);
-		char *rec = malloc((size_t)n + el + 1);
-		if (rec == NULL)
-			abort();
-		memcpy(rec, line, (size_t)n);
-		memcpy(rec + n, lg->raw[i].envelope, el + 1);
-		if (hs_journal_append(lg->spool, ++lg->spool_seq, rec, (size_t)n + el) != HS_OK)
-			hs_log_error("spool.write", "path=%s seq=%llu note=%s", lg->spool_path,
-			    (unsigned long long)lg->spool_seq,
-			    hs_logq("could not write the spool; the events stay in cti-host's journal"));
-		free(rec);
-		lg->spooled++;
-	}
-	batch_clear_raw(lg);
 	if (!lg->spooling) {
-		lg->spooling = true;
-		lg->spool_since = hs_now_ms();
-		hs_log_warn("spool.start", "error=%s path=%s", hs_logq(hs_db_error(lg->svc->db)),
-		    lg->spool_path);
-		alert(lg, true, "PostgreSQL unreachable: call events spooled to %s",
-		    lg->spool_path);
+		if (lg->batch.n == 0 && lg->nst == 0 && (dirty = lg_build_dirty(lg->b)) == NULL)
+			return 0;
+		dirty = lg_build_dirty(lg->b);
+		if (lg_store_write(lg->store, lg->batch.raw, lg->batch.n, dirty, lg->st, lg->nst,
+			lg->boot_no, lg->applied) == HS_OK) {
+			lg->calls_written += count_dirty(dirty);
+			lg->batches++;
+			lg_build_written(lg->b);
+			lg_rawbuf_clear(&lg->batch);
+			lg->nst = 0;
+			if (lg->spool_from_last_run && lg->queue == NULL)
+				lg_spool_done(lg); /* what the last run spooled is written now */
+			return 0;
+		}
+		lg->write_errors++;
 	}
+	lg_spool_batch(lg);
 	return -1;
-}
-
-struct spool_ctx {
-	struct logger *lg;
-	struct lg_raw *raw;
-	char **text;
-	size_t n, cap;
-};
-
-static void
-spool_collect(void *arg, uint64_t seq, const char *data, size_t len)
-{
-	struct spool_ctx *c = arg;
-	char *copy, *env;
-	cJSON *o;
-
-	(void)seq;
-	if ((copy = strndup(data, len)) == NULL)
-		abort();
-	env = strchr(copy, ' ');
-	if (env == NULL || (o = cJSON_Parse(env + 1)) == NULL) {
-		free(copy);
-		return;
-	}
-	if (c->n == c->cap) {
-		c->cap = c->cap ? c->cap * 2 : 256;
-		c->raw = realloc(c->raw, c->cap * sizeof(*c->raw));
-		c->text = realloc(c->text, c->cap * sizeof(*c->text));
-		if (c->raw == NULL || c->text == NULL)
-			abort();
-	}
-	{
-		const cJSON *body = cJSON_GetObjectItemCaseSensitive(o, "body");
-		const cJSON *cid = cJSON_GetObjectItemCaseSensitive(body, "call_id");
-		const cJSON *type = cJSON_GetObjectItemCaseSensitive(o, "type");
-		const cJSON *ts = cJSON_GetObjectItemCaseSensitive(o, "ts");
-		const cJSON *sq = cJSON_GetObjectItemCaseSensitive(o, "seq");
-		size_t tl = cJSON_IsString(type) ? strlen(type->valuestring) + 1 : 1;
-		size_t cl = cJSON_IsString(cid) ? strlen(cid->valuestring) + 1 : 0;
-		char *p = malloc(tl + cl + len + 1);
-
-		if (p == NULL)
-			abort();
-		memcpy(p, cJSON_IsString(type) ? type->valuestring : "", tl);
-		if (cl > 0)
-			memcpy(p + tl, cid->valuestring, cl);
-		strcpy(p + tl + cl, env + 1);
-		c->text[c->n] = p;
-		c->raw[c->n] = (struct lg_raw){
-			.ms = cJSON_IsString(ts) ? lg_ts_ms(ts->valuestring) : 0,
-			.boot_no = atoi(copy),
-			.seq = cJSON_IsNumber(sq) ? (uint64_t)sq->valuedouble : 0,
-			.type = p,
-			.pbx_call_id = cl > 0 ? p + tl : NULL,
-			.envelope = p + tl + cl,
-		};
-		c->n++;
-	}
-	cJSON_Delete(o);
-	free(copy);
-}
-
-/* PostgreSQL is back: the spooled events, then the dirty calls, status rows and progress,
- * in one transaction; then the spool is emptied. */
-static void
-spool_drain(struct logger *lg)
-{
-	struct spool_ctx c = { .lg = lg };
-	struct lg_call *dirty;
-	hs_err rv;
-
-	if (!hs_db_connected(lg->svc->db) && hs_db_exec_sql(lg->svc->db, "SELECT 1", NULL) != HS_OK)
-		return;
-	if (lg->spool_seq > 0 &&
-	    hs_journal_replay(lg->spool, 1, lg->spool_seq, spool_collect, &c) != HS_OK) {
-		hs_log_error("spool.read", "path=%s", lg->spool_path);
-	}
-	dirty = lg_build_dirty(lg->b);
-	rv = lg_store_write(lg->store, c.raw, c.n, dirty, lg->st, lg->nst, lg->boot_no,
-	    lg->applied);
-	for (size_t i = 0; i < c.n; i++)
-		free(c.text[i]);
-	free(c.text);
-	free(c.raw);
-	if (rv != HS_OK)
-		return;
-	lg->calls_written += count_dirty(dirty);
-	lg_build_written(lg->b);
-	lg->nst = 0;
-	hs_journal_close(lg->spool);
-	lg->spool = NULL;
-	unlink(lg->spool_path);
-	if (hs_journal_open(&lg->spool, lg->spool_path, 0, 0) != HS_OK)
-		hs_log_error("spool.open", "path=%s", lg->spool_path);
-	hs_log_info("spool.drained", "events=%llu after_ms=%lld",
-	    (unsigned long long)lg->spooled, hs_now_ms() - lg->spool_since);
-	lg->spool_seq = 0;
-	lg->spooled = 0;
-	lg->spooling = false;
-	alert(lg, false, "PostgreSQL reachable again: spooled call events written");
 }
 
 static void
@@ -310,7 +174,7 @@ on_flush(uv_timer_t *t)
 static void
 schedule_flush(struct logger *lg)
 {
-	if (lg->nraw >= LG_BATCH_MAX) {
+	if (lg->batch.n >= LG_BATCH_MAX) {
 		flush(lg);
 		return;
 	}
@@ -327,7 +191,7 @@ follow_boot(struct logger *lg, uint64_t boot)
 	uint64_t applied = 0;
 	int boot_no = 0;
 
-	if (lg->nraw > 0 || lg->nst > 0)
+	if (lg->batch.n > 0 || lg->nst > 0)
 		flush(lg); /* a batch holds one boot's rows (its progress mark) */
 	if (lg_store_boot(lg->store, "cti-host", boot, &boot_no, &applied) != HS_OK) {
 		hs_log_error("boot.register", "boot=%016llx error=%s", (unsigned long long)boot,
@@ -338,8 +202,7 @@ follow_boot(struct logger *lg, uint64_t boot)
 	    (unsigned long long)boot, boot_no, (unsigned long long)applied);
 	lg->boot = boot;
 	lg->boot_no = boot_no;
-	if (applied > lg->applied || lg->applied == 0)
-		lg->applied = applied;
+	lg->applied = applied;
 	return 0;
 }
 
@@ -354,7 +217,7 @@ apply(struct logger *lg, uint64_t seq, const char *type, const char *ts, const c
 	if (strcmp(type, "svc.heartbeat") == 0)
 		return; /* liveness only; it still counts in the sequence */
 	lg->events++;
-	raw_add(lg, ms, seq, type,
+	lg_rawbuf_add(&lg->batch, ms, lg->boot_no, seq, type,
 	    strncmp(type, "call.", 5) == 0 ?
 		cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "call_id")) : NULL,
 	    envelope);
@@ -412,13 +275,10 @@ offer(struct logger *lg, uint64_t boot, uint64_t seq, const char *type, const ch
 	if (lg->replaying)
 		return 1;
 	if (boot != lg->boot) {
-		uint64_t old = lg->boot;
-		if (old != 0 && lg->applied > 0) {
+		if (lg->boot != 0 && lg->applied > 0) {
 			/* cti-host restarted: what it published after our last event of the old
-			 * boot is in its previous journal */
-			replay_request(lg, old, lg->applied + 1, UINT64_MAX);
-			lg->replay_boot = old;
-			lg->boot = 0; /* after the replay, follow the new boot */
+			 * boot is in its previous journal; on_replay moves on when it is all in */
+			replay_request(lg, lg->boot, lg->applied + 1, UINT64_MAX);
 			return 1;
 		}
 		if (follow_boot(lg, boot) != 0)
@@ -467,35 +327,40 @@ on_event(void *arg, const hs_env *e)
 
 /* ---- replays ---------------------------------------------------------------------------- */
 
+/*
+ * The answer to events.replay.  A gap (replay_to set) is done when its range is covered;
+ * the rest of a boot (replay_to = UINT64_MAX: at start, or the old boot after a cti-host
+ * restart) when an answer brings nothing more, and the stream then moves on to the boot of
+ * the next queued event.  Events cti-host no longer keeps are lost: the calls open then are
+ * closed as incomplete and the stream goes on after them.
+ */
 static void
 on_replay(void *arg, hs_err status, const hs_env *reply)
 {
 	struct logger *lg = arg;
 	const cJSON *events, *it;
-	uint64_t boot = lg->replay_boot, last_seq = 0;
+	uint64_t boot = lg->replay_boot, to = lg->replay_to, last_seq = 0;
 	int n = 0;
 
 	lg->replaying = false;
-	if (status != HS_OK || reply->status != HS_OK) {
-		/* Lost for good (no longer kept) or cti-host not answering. */
-		if (status == HS_OK && reply->status == HS_ENOTFOUND) {
-			lg->lost_events++;
-			hs_log_error("replay.lost", "boot=%016llx from=%llu message=%s",
-			    (unsigned long long)boot, (unsigned long long)lg->applied + 1,
-			    hs_logq(reply->message));
-			if (boot == lg->boot && lg->queue != NULL && lg->queue->boot == boot) {
-				lg->applied = lg->queue->seq - 1;
-			} else if (boot != lg->boot || lg->boot == 0) {
-				lg->boot = 0;
-			}
-			/* what we built may be missing events: close them as incomplete */
-			lg_build_close_all(lg->b, hs_now_ms(), "events lost");
-		} else {
-			hs_log_warn("replay.failed", "boot=%016llx error=%s", (unsigned long long)boot,
-			    hs_logq(status != HS_OK ? hs_strerror(status) : reply->message));
-			/* retry on the next tick */
-			return;
-		}
+	if (status != HS_OK || (reply->status != HS_OK && reply->status != HS_ENOTFOUND)) {
+		hs_log_warn("replay.failed", "boot=%016llx error=%s", (unsigned long long)boot,
+		    hs_logq(status != HS_OK ? hs_strerror(status) : reply->message));
+		lg->replay_retry = true; /* on the next tick */
+		return;
+	}
+	if (reply->status == HS_ENOTFOUND) {
+		lg->lost_events++;
+		hs_log_error("replay.lost", "boot=%016llx from=%llu message=%s",
+		    (unsigned long long)boot, (unsigned long long)lg->applied + 1,
+		    hs_logq(reply->message));
+		lg_build_close_all(lg->b, "events lost");
+		if (to != UINT64_MAX)
+			lg->applied = to;
+		else if (lg->queue != NULL && lg->queue->boot == boot)
+			lg->applied = lg->queue->seq - 1;
+		else
+			lg->boot = 0, lg->applied = 0;
 		stream_drain(lg);
 		return;
 	}
@@ -507,9 +372,8 @@ on_replay(void *arg, hs_err status, const hs_env *reply)
 		const cJSON *body = cJSON_GetObjectItemCaseSensitive(it, "body");
 		char *env;
 
-		if (type == NULL || ts == NULL || !cJSON_IsNumber(sq) || !cJSON_IsObject(body))
-			continue;
-		if ((uint64_t)sq->valuedouble <= lg->applied)
+		if (type == NULL || ts == NULL || !cJSON_IsNumber(sq) || !cJSON_IsObject(body) ||
+		    (uint64_t)sq->valuedouble <= lg->applied)
 			continue;
 		if ((env = cJSON_PrintUnformatted(it)) == NULL)
 			abort();
@@ -520,16 +384,17 @@ on_replay(void *arg, hs_err status, const hs_env *reply)
 	}
 	hs_log_info("replay.done", "boot=%016llx events=%d applied=%llu", (unsigned long long)boot,
 	    n, (unsigned long long)lg->applied);
-	if (boot == lg->boot && lg->replay_to != UINT64_MAX) {
-		/* a gap: covered up to its end (heartbeats are not journaled) */
-		if (lg->applied < lg->replay_to)
-			lg->applied = lg->replay_to;
-	} else if (n > 0 && last_seq > 0) {
-		/* the old boot's tail: ask again until nothing is left */
-		replay_request(lg, boot, lg->applied + 1, UINT64_MAX);
+	if (n > 0 && last_seq < to) {
+		/* an answer holds at most so many events: ask for the rest */
+		replay_request(lg, boot, last_seq + 1, to);
 		return;
-	} else if (boot != lg->boot) {
-		/* done with the old boot: the next event starts the new one */
+	}
+	if (to != UINT64_MAX) {
+		/* the gap is covered (heartbeats are not journaled, so some seqs never come) */
+		if (lg->applied < to)
+			lg->applied = to;
+	} else if (lg->queue != NULL && lg->queue->boot != boot) {
+		/* nothing more of this boot: the queued events start the next one */
 		flush(lg);
 		lg->boot = 0;
 		lg->applied = 0;
@@ -549,6 +414,7 @@ replay_request(struct logger *lg, uint64_t boot, uint64_t from, uint64_t to)
 	if (to != UINT64_MAX)
 		cJSON_AddNumberToObject(body, "to", (double)to);
 	lg->replaying = true;
+	lg->replay_retry = false;
 	lg->replay_boot = boot;
 	lg->replay_to = to;
 	hs_log_info("replay.ask", "boot=%s from=%llu to=%lld", b, (unsigned long long)from,
@@ -583,8 +449,8 @@ reload_one(void *arg, int boot_no, uint64_t seq, const char *envelope)
 	c->n++;
 }
 
-static void
-on_kind(void *arg, const char *device, enum lg_kind kind)
+void
+lg_learn_kind(void *arg, const char *device, enum lg_kind kind)
 {
 	lg_build_device_kind(arg, device, kind);
 }
@@ -593,22 +459,26 @@ static void
 on_tick(uv_timer_t *t)
 {
 	struct logger *lg = t->data;
-	static long long last_part;
 	long long now = hs_now_ms();
+	unsigned long long mark;
 
 	if (lg->spooling)
-		spool_drain(lg);
-	else if (lg->nraw > 0 || lg->nst > 0)
+		lg_spool_drain(lg);
+	else if (lg->batch.n > 0 || lg->nst > 0)
 		flush(lg);
-	if (!lg->replaying && lg->queue != NULL)
+	if (lg->replay_retry && !lg->replaying)
+		replay_request(lg, lg->replay_boot, lg->applied + 1, lg->replay_to);
+	else if (!lg->replaying && lg->queue != NULL)
 		stream_drain(lg);
-	if (now - last_part > 3600 * 1000 && !lg->spooling) {
-		if (lg_store_partitions(lg->store, now) == HS_OK)
-			last_part = now;
-	}
-	if (lg->batches > 0) {
+	if (now - lg->partitions_ms > 3600 * 1000 && !lg->spooling &&
+	    lg_store_partitions(lg->store, now) == HS_OK)
+		lg->partitions_ms = now;
+	/* logger.progress while the stream moves, not while it is idle */
+	mark = lg->calls_written + lg->applied + lg->spooled;
+	if (mark != lg->progress_sent) {
 		cJSON *body = cJSON_CreateObject(), *a = cJSON_AddObjectToObject(body, "applied");
 		char b[17];
+		lg->progress_sent = mark;
 		snprintf(b, sizeof(b), "%016llx", (unsigned long long)lg->boot);
 		cJSON_AddStringToObject(a, "boot", b);
 		cJSON_AddNumberToObject(a, "seq", (double)lg->applied);
@@ -619,6 +489,23 @@ on_tick(uv_timer_t *t)
 	}
 }
 
+/* A spooled event of the last run: received, so it goes into the stream like a live one. */
+static void
+requeue(void *arg, const cJSON *o, const char *text)
+{
+	struct logger *lg = arg;
+	const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "type"));
+	const char *ts = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "ts"));
+	const char *boot = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "boot"));
+	const cJSON *seq = cJSON_GetObjectItemCaseSensitive(o, "seq");
+	const cJSON *body = cJSON_GetObjectItemCaseSensitive(o, "body");
+
+	if (type != NULL && ts != NULL && boot != NULL && cJSON_IsNumber(seq) &&
+	    cJSON_IsObject(body))
+		queue_push(lg, strtoull(boot, NULL, 16), (uint64_t)seq->valuedouble, type, ts, body,
+		    text);
+}
+
 int
 lg_ingest_start(struct logger *lg)
 {
@@ -627,7 +514,6 @@ lg_ingest_start(struct logger *lg)
 	char err[256];
 	uint64_t boot = 0, applied = 0;
 	int boot_no = 0;
-	const char *state = hs_conf_str(svc->conf, "paths.state");
 
 	if ((lg->b = lg_build_new(on_status, lg)) == NULL)
 		return -1;
@@ -636,7 +522,7 @@ lg_ingest_start(struct logger *lg)
 		return -1;
 	}
 	lg_store_partitions(lg->store, hs_now_ms());
-	lg_store_device_kinds(lg->store, on_kind, lg->b);
+	lg_store_device_kinds(lg->store, lg_learn_kind, lg->b);
 
 	/* The calls that were open when the last run ended, from their raw events. */
 	if (lg_store_open_events(lg->store, reload_one, &rc) != HS_OK)
@@ -646,26 +532,17 @@ lg_ingest_start(struct logger *lg)
 		hs_log_info("reload", "events=%zu calls_open=%zu", rc.n, lg_build_open(lg->b));
 	}
 
-	/* The spool: written while PostgreSQL was away, maybe by the last run. */
-	snprintf(lg->spool_path, sizeof(lg->spool_path), "%s/logger/spool.jnl",
-	    state != NULL ? state : "/var/lib/hookswitch");
-	{
-		char dir[600];
-		snprintf(dir, sizeof(dir), "%s/logger", state != NULL ? state : "/var/lib/hookswitch");
-		if (hs_fs_mkdir_p(dir, 0750) != 0)
-			hs_log_warn("spool.dir", "path=%s errno=%d", dir, errno);
-	}
-	if (hs_journal_open(&lg->spool, lg->spool_path, 0, 0) != HS_OK) {
-		hs_log_error("spool.open", "path=%s", lg->spool_path);
+	/* The spool: events the last run received while PostgreSQL was away.  They are
+	 * applied like live ones (a copy of what is already in is dropped by its seq); the file
+	 * goes when they are written. */
+	if (lg_spool_open(lg) != 0)
 		return -1;
-	}
-	lg->spool_seq = hs_journal_last(lg->spool);
 	if (lg->spool_seq > 0) {
 		hs_log_info("spool.found", "events=%llu", (unsigned long long)lg->spool_seq);
+		lg_spool_each(lg, requeue, lg);
+		lg->spool_from_last_run = true;
 		lg->spooled = lg->spool_seq;
-		lg->spooling = true;
 		lg->spool_since = hs_now_ms();
-		spool_drain(lg);
 	}
 
 	if (hs_locate_service(svc->db, svc->conf, HS_SVC_CTI_HOST, HS_EP_PUB, lg->cti_pub,
@@ -686,7 +563,6 @@ lg_ingest_start(struct logger *lg)
 		lg->boot_no = boot_no;
 		lg->applied = applied;
 		replay_request(lg, boot, applied + 1, UINT64_MAX);
-		lg->replay_to = UINT64_MAX;
 	}
 
 	uv_timer_init(svc->uv, &lg->flush);
@@ -710,7 +586,7 @@ lg_ingest_stop(struct logger *lg)
 	lg->sub = NULL;
 	flush(lg);
 	if (lg->spooling)
-		spool_drain(lg);
+		lg_spool_drain(lg);
 	uv_close((uv_handle_t *)&lg->flush, NULL);
 	uv_close((uv_handle_t *)&lg->tick, NULL);
 	while (lg->queue != NULL) {
@@ -718,12 +594,9 @@ lg_ingest_stop(struct logger *lg)
 		lg->queue = p->next;
 		pending_free(p);
 	}
-	batch_clear_raw(lg);
-	free(lg->raw);
-	free(lg->raw_text);
+	lg_rawbuf_free(&lg->batch);
 	free(lg->st);
-	if (lg->spool != NULL)
-		hs_journal_close(lg->spool);
+	lg_spool_close(lg);
 	lg_store_close(lg->store);
 	lg_build_free(lg->b);
 }

@@ -29,6 +29,13 @@ struct lg_pending {
 	struct lg_pending *next;
 };
 
+/* Raw events with their own copies of the strings (a batch, a chunk of the spool). */
+struct lg_rawbuf {
+	struct lg_raw *raw;
+	char **text;
+	size_t n, cap;
+};
+
 struct logger {
 	struct hs_svc *svc;
 	lg_builder *b;
@@ -41,18 +48,18 @@ struct logger {
 	int boot_no;
 	uint64_t applied;          /* last seq applied to the builder */
 	bool replaying;            /* an events.replay is in flight */
+	bool replay_retry;         /* the last one failed: ask again on the next tick */
 	uint64_t replay_boot, replay_to;
 	struct lg_pending *queue, *queue_tail;
 	size_t nqueue;
 
 	/* the batch */
-	struct lg_raw *raw;
-	char **raw_text;           /* owned strings of raw[] */
-	size_t nraw, capraw;
+	struct lg_rawbuf batch;
 	struct lg_status_row *st;
 	size_t nst, capst;
 	uv_timer_t flush;
-	uv_timer_t tick;           /* 1 s: partitions, progress, retry a spool drain */
+	uv_timer_t tick;           /* 1 s: partitions, progress, retries */
+	long long partitions_ms;   /* when the raw journal's partitions were last made sure of */
 
 	/* PostgreSQL away */
 	hs_journal *spool;
@@ -60,20 +67,43 @@ struct logger {
 	uint64_t spool_seq;        /* journal record numbers of the spool */
 	uint64_t spooled;          /* events in the spool now */
 	bool spooling;
+	bool spool_from_last_run;  /* queued at start; removed once they are written */
 	long long spool_since;
 
 	/* counters */
 	unsigned long long events, calls_written, batches, write_errors, bad_events, gaps,
 	    lost_events;
-	long long last_write_ms;
+	unsigned long long progress_sent; /* calls_written + applied at the last logger.progress */
 };
 
 /* ingest.c */
+void lg_rawbuf_add(struct lg_rawbuf *rb, long long ms, int boot_no, uint64_t seq,
+    const char *type, const char *call_id, const char *envelope);
+void lg_rawbuf_clear(struct lg_rawbuf *rb);
+void lg_rawbuf_free(struct lg_rawbuf *rb);
+/* lg_kind_fn for lg_store_device_kinds: teaches the builder arg a device's kind. */
+void lg_learn_kind(void *builder, const char *device, enum lg_kind kind);
 int lg_ingest_start(struct logger *lg);
 void lg_ingest_stop(struct logger *lg);
 void lg_ingest_health(struct logger *lg, cJSON *body);
 /* Applies one envelope of the stream (used by the spool drain, start-up and rebuild). */
 long long lg_ts_ms(const char *ts);
+
+/* spool.c: the raw events of batches PostgreSQL could not take, on disk, in order. */
+int lg_spool_open(struct logger *lg);
+void lg_spool_close(struct logger *lg);
+/* Appends the batch's raw events (and empties it); the first time, says so (log, svc.alert). */
+void lg_spool_batch(struct logger *lg);
+/* Writes the spool, then the builder's dirty calls, the status rows and the progress mark;
+ * on success empties the spool and clears the alert.  Returns 0 when done. */
+int lg_spool_drain(struct logger *lg);
+/* Hands every spooled envelope to fn (start-up: the last run ended while spooling). */
+typedef void (*lg_spool_fn)(void *arg, const cJSON *envelope, const char *text);
+void lg_spool_each(struct logger *lg, lg_spool_fn fn, void *arg);
+/* Empties the spool. */
+void lg_spool_reset(struct logger *lg);
+/* Everything spooled is in the database: empties the spool, clears the alert. */
+void lg_spool_done(struct logger *lg);
 
 /* cmd.c */
 extern const struct hs_bus_cmd lg_cmds[];

@@ -115,8 +115,9 @@ def test_scenario_matches_truth(hs_env, tmp_path, scenario):
 
 
 def test_load_with_logger_kills_and_database_restart(hs_env, pg_cluster, tmp_path):
-    """pbxsim's load mode (over 10,000 calls), the logger SIGKILLed twice and PostgreSQL
-    restarted once while it runs: every call of the ground truth is in the database once."""
+    """pbxsim's load mode (over 10,000 calls), the logger SIGKILLed twice (once while it
+    spools) and PostgreSQL restarted twice while it runs: every call of the ground truth is in
+    the database once."""
     import os
     import signal
     import time
@@ -147,12 +148,15 @@ def test_load_with_logger_kills_and_database_restart(hs_env, pg_cluster, tmp_pat
 
         time.sleep(15)
         kill_logger()
-        time.sleep(15)
+        time.sleep(10)
         pgcluster("stop", pg_cluster.dir)
-        time.sleep(5)                       # the logger spools meanwhile
+        time.sleep(5)                       # the logger spools meanwhile, then drains
         pgcluster("start", pg_cluster.dir)
-        time.sleep(15)
-        kill_logger()
+        time.sleep(10)
+        pgcluster("stop", pg_cluster.dir)
+        time.sleep(3)
+        kill_logger()                       # killed while spooling: the next run finds it
+        pgcluster("start", pg_cluster.dir)
         wait_for(lambda: any(r["rec"] == "stop" for r in pbx.truth_records()), 300, interval=1,
                  what="load done")
         truth = [r for r in pbx.truth_records() if r["rec"] == "call" and r["parent"] is None]
@@ -174,9 +178,11 @@ def test_load_with_logger_kills_and_database_restart(hs_env, pg_cluster, tmp_pat
                 hs_env.db, "SELECT pbx_call_id FROM calls WHERE state <> 'ended'")}
 
         wait_for(lambda: not still_open(), 60, interval=1, what="ended calls closed")
-        # It spooled while PostgreSQL was down, drained the spool, and the watchdog raised an
-        # alert for it (written once PostgreSQL was back) and cleared it.
-        assert "event=spool.drained" in hs_env.log_text("logger")
+        # It spooled while PostgreSQL was down and drained the spool; the run after the kill
+        # found the spool of the killed one; the watchdog raised an alert for the spooling
+        # (written once PostgreSQL was back) and cleared it.
+        log = hs_env.log_text("logger")
+        assert "event=spool.drained" in log and "event=spool.found" in log
         def spool_alerts():
             return db_rows(hs_env.db, "SELECT * FROM alerts WHERE code = 'logger.spooling'")
 
