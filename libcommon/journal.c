@@ -32,7 +32,14 @@ struct hs_journal {
 
 	struct rec *ring;
 	size_t ring_cap, ring_len, ring_head; /* head: index of the oldest record */
+
+	/* Where every IDX_EVERY-th record appended to the current file starts, so a replay
+	 * reads from near its first record instead of from the top of the file. */
+	struct idx { uint64_t seq; off_t off; } *idx;
+	size_t nidx, capidx;
 };
+
+#define IDX_EVERY 256
 
 static void
 ring_push(hs_journal *j, uint64_t seq, const char *data, size_t len)
@@ -55,6 +62,39 @@ ring_push(hs_journal *j, uint64_t seq, const char *data, size_t len)
 	r->data = copy;
 	r->len = len;
 	j->ring_len++;
+}
+
+static void
+idx_add(hs_journal *j, uint64_t seq, off_t off)
+{
+	if (j->nidx == j->capidx) {
+		size_t cap = j->capidx ? j->capidx * 2 : 64;
+		struct idx *n = realloc(j->idx, cap * sizeof(*n));
+		if (n == NULL)
+			return; /* replays then just read from further up */
+		j->idx = n;
+		j->capidx = cap;
+	}
+	j->idx[j->nidx].seq = seq;
+	j->idx[j->nidx].off = off;
+	j->nidx++;
+}
+
+/* The offset in the current file to read from for records from `from` on. */
+static off_t
+idx_start(const hs_journal *j, uint64_t from)
+{
+	size_t lo = 0, hi = j->nidx;
+
+	/* the last entry with seq <= from */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (j->idx[mid].seq <= from)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo == 0 ? 0 : j->idx[lo - 1].off;
 }
 
 /* Splits "<seq> <data>" in place; 0 when the line is not a record. */
@@ -82,8 +122,8 @@ parse_line(char *line, size_t n, uint64_t *seq, char **data, size_t *len)
  * line (a crash mid-write), which is ignored.
  */
 static hs_err
-scan_file(const char *path, uint64_t from, uint64_t to, hs_journal_fn fn, void *arg,
-    uint64_t *first, uint64_t *last, hs_journal *load, off_t *good_end)
+scan_file(const char *path, off_t start, uint64_t from, uint64_t to, hs_journal_fn fn,
+    void *arg, uint64_t *first, uint64_t *last, hs_journal *load, off_t *good_end)
 {
 	char *line = NULL, *data;
 	size_t cap = 0, len;
@@ -98,6 +138,10 @@ scan_file(const char *path, uint64_t from, uint64_t to, hs_journal_fn fn, void *
 		*good_end = 0;
 	if ((f = fopen(path, "r")) == NULL)
 		return errno == ENOENT ? HS_OK : HS_EIO;
+	if (start > 0 && fseeko(f, start, SEEK_SET) != 0) {
+		fclose(f);
+		return HS_EIO;
+	}
 	while ((n = getline(&line, &cap, f)) > 0) {
 		lineno++;
 		if (line[n - 1] != '\n')
@@ -108,6 +152,8 @@ scan_file(const char *path, uint64_t from, uint64_t to, hs_journal_fn fn, void *
 			break;
 		}
 		prev = seq;
+		if (seq > to && load == NULL && good_end == NULL)
+			break; /* a replay: nothing further is wanted */
 		if (*first == 0)
 			*first = seq;
 		*last = seq;
@@ -158,11 +204,11 @@ hs_journal_open(hs_journal **jp, const char *path, size_t ring, size_t max_bytes
 		return HS_ENOMEM;
 	}
 	/* Continue where an earlier run stopped: find the kept range, refill the ring. */
-	if ((rv = scan_file(j->path_old, 0, 0, NULL, NULL, &f, &l, j, NULL)) != HS_OK)
+	if ((rv = scan_file(j->path_old, 0, 0, 0, NULL, NULL, &f, &l, j, NULL)) != HS_OK)
 		goto fail;
 	j->first_old = f;
 	j->last = l;
-	if ((rv = scan_file(j->path, 0, 0, NULL, NULL, &f, &l, j, &good)) != HS_OK)
+	if ((rv = scan_file(j->path, 0, 0, 0, NULL, NULL, &f, &l, j, &good)) != HS_OK)
 		goto fail;
 	j->first_cur = f;
 	if (l != 0)
@@ -196,6 +242,7 @@ hs_journal_close(hs_journal *j)
 	for (size_t i = 0; i < j->ring_len; i++)
 		free(j->ring[(j->ring_head + i) % j->ring_cap].data);
 	free(j->ring);
+	free(j->idx);
 	free(j->path);
 	free(j->path_old);
 	free(j);
@@ -214,6 +261,7 @@ rotate(hs_journal *j)
 	}
 	j->first_old = j->first_cur;
 	j->first_cur = 0;
+	j->nidx = 0; /* offsets were of the file now renamed */
 	return open_current(j);
 }
 
@@ -251,6 +299,8 @@ hs_journal_append(hs_journal *j, uint64_t seq, const char *data, size_t len)
 	}
 	if (j->first_cur == 0)
 		j->first_cur = seq;
+	if (j->nidx == 0 || seq - j->idx[j->nidx - 1].seq >= IDX_EVERY)
+		idx_add(j, seq, (off_t)j->size);
 	j->size += total;
 	return HS_OK;
 }
@@ -294,11 +344,11 @@ hs_journal_replay(hs_journal *j, uint64_t from, uint64_t to, hs_journal_fn fn, v
 		return HS_OK;
 	}
 	if (j->first_old != 0 && from < j->first_cur) {
-		rv = scan_file(j->path_old, from, to, fn, arg, &f, &l, NULL, NULL);
+		rv = scan_file(j->path_old, 0, from, to, fn, arg, &f, &l, NULL, NULL);
 		if (rv != HS_OK)
 			return rv;
 	}
-	return scan_file(j->path, from, to, fn, arg, &f, &l, NULL, NULL);
+	return scan_file(j->path, idx_start(j, from), from, to, fn, arg, &f, &l, NULL, NULL);
 }
 
 hs_err

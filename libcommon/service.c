@@ -76,21 +76,42 @@ svc_cmd_health(void *arg, hs_bus_req *req, const hs_env *msg)
 }
 
 #define REPLAY_MAX 10000
+/* An answer must fit in one bus message (4 MiB) with room for the envelope: past this many
+ * bytes of events the answer stops, and the asker asks again for the rest. */
+#define REPLAY_MAX_BYTES (3u << 20)
+
+struct replay_ctx {
+	cJSON *arr;
+	size_t bytes;
+};
 
 static void
 replay_add(void *arg, uint64_t seq, const char *data, size_t len)
 {
-	cJSON *arr = arg, *ev = cJSON_ParseWithLength(data, len);
+	struct replay_ctx *c = arg;
+	cJSON *ev;
+	char *copy;
 
 	(void)seq;
-	if (ev != NULL)
-		cJSON_AddItemToArray(arr, ev);
+	if (c->bytes + len > REPLAY_MAX_BYTES && cJSON_GetArraySize(c->arr) > 0)
+		return;
+	if (len < 2 || data[0] != '{' || data[len - 1] != '}')
+		return; /* not a whole envelope: it would spoil the answer */
+	c->bytes += len + 1;
+	/* The journal holds envelopes as published: passed on as they are, not parsed and
+	 * printed again (the asker parses them anyway). */
+	if ((copy = strndup(data, len)) == NULL)
+		return;
+	if ((ev = cJSON_CreateRaw(copy)) != NULL)
+		cJSON_AddItemToArray(c->arr, ev);
+	free(copy);
 }
 
 /*
  * events.replay {"boot": "<16 hex>", "from": N, "to": M}: the events this service published
- * with from <= seq <= to (at most REPLAY_MAX), from the journal of that boot (this one, or
- * the one before a restart).  ENOTFOUND when they are no longer kept.
+ * with from <= seq <= to (at most REPLAY_MAX, and at most REPLAY_MAX_BYTES of them: the
+ * first ones of the range), from the journal of that boot (this one, or the one before a
+ * restart).  ENOTFOUND when they are no longer kept.
  */
 static void
 svc_cmd_replay(void *arg, hs_bus_req *req, const hs_env *msg)
@@ -101,7 +122,8 @@ svc_cmd_replay(void *arg, hs_bus_req *req, const hs_env *msg)
 	cJSON *jt = cJSON_GetObjectItemCaseSensitive(msg->body, "to");
 	uint64_t boot = hs_bus_boot(svc->bus), from, to;
 	hs_journal *j = svc->journal, *old = NULL;
-	cJSON *body, *arr;
+	cJSON *body;
+	struct replay_ctx rc = { 0 };
 	hs_err rv;
 
 	if (j == NULL) {
@@ -137,8 +159,8 @@ svc_cmd_replay(void *arg, hs_bus_req *req, const hs_env *msg)
 	}
 	cJSON_AddNumberToObject(body, "first", (double)hs_journal_first(j));
 	cJSON_AddNumberToObject(body, "last", (double)hs_journal_last(j));
-	arr = cJSON_AddArrayToObject(body, "events");
-	rv = hs_journal_replay(j, from, to, replay_add, arr);
+	rc.arr = cJSON_AddArrayToObject(body, "events");
+	rv = hs_journal_replay(j, from, to, replay_add, &rc);
 	if (old != NULL)
 		hs_journal_close(old);
 	if (rv != HS_OK) {
