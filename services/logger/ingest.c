@@ -147,9 +147,14 @@ flush(struct logger *lg)
 	if (!lg->spooling) {
 		if (lg->batch.n == 0 && lg->nst == 0 && (dirty = lg_build_dirty(lg->b)) == NULL)
 			return 0;
+		long long t0 = hs_mono_ms();
+		hs_err rv;
+
 		dirty = lg_build_dirty(lg->b);
-		if (lg_store_write(lg->store, lg->batch.raw, lg->batch.n, dirty, lg->st, lg->nst,
-			lg->boot_no, lg->applied) == HS_OK) {
+		rv = lg_store_write(lg->store, lg->batch.raw, lg->batch.n, dirty, lg->st, lg->nst,
+		    lg->boot_no, lg->applied);
+		lg->write_ms += hs_mono_ms() - t0;
+		if (rv == HS_OK) {
 			lg->calls_written += count_dirty(dirty);
 			lg->batches++;
 			lg_build_written(lg->b);
@@ -339,10 +344,12 @@ on_replay(void *arg, hs_err status, const hs_env *reply)
 {
 	struct logger *lg = arg;
 	const cJSON *events, *it;
-	uint64_t boot = lg->replay_boot, to = lg->replay_to, last_seq = 0;
+	uint64_t boot = lg->replay_boot, to = lg->replay_to;
+	bool more = false;
 	int n = 0;
 
 	lg->replaying = false;
+	lg->replay_ms += hs_mono_ms() - lg->replay_asked;
 	if (status != HS_OK || (reply->status != HS_OK && reply->status != HS_ENOTFOUND)) {
 		hs_log_warn("replay.failed", "boot=%016llx error=%s", (unsigned long long)boot,
 		    hs_logq(status != HS_OK ? hs_strerror(status) : reply->message));
@@ -365,6 +372,15 @@ on_replay(void *arg, hs_err status, const hs_env *reply)
 		return;
 	}
 	events = cJSON_GetObjectItemCaseSensitive(reply->body, "events");
+	/* More to fetch: ask now, so cti-host reads the next page while we write this one. */
+	it = cJSON_GetArrayItem(events, cJSON_GetArraySize(events) - 1);
+	if (it != NULL && cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(it, "seq"))) {
+		uint64_t end = (uint64_t)cJSON_GetObjectItemCaseSensitive(it, "seq")->valuedouble;
+		if (end < to) {
+			replay_request(lg, boot, end + 1, to);
+			more = true;
+		}
+	}
 	cJSON_ArrayForEach(it, events) {
 		const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "type"));
 		const char *ts = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "ts"));
@@ -379,16 +395,12 @@ on_replay(void *arg, hs_err status, const hs_env *reply)
 			abort();
 		apply(lg, (uint64_t)sq->valuedouble, type, ts, body, env);
 		free(env);
-		last_seq = (uint64_t)sq->valuedouble;
 		n++;
 	}
 	hs_log_info("replay.done", "boot=%016llx events=%d applied=%llu", (unsigned long long)boot,
 	    n, (unsigned long long)lg->applied);
-	if (n > 0 && last_seq < to) {
-		/* an answer holds at most so many events: ask for the rest */
-		replay_request(lg, boot, last_seq + 1, to);
-		return;
-	}
+	if (more)
+		return; /* the rest of the range is on its way */
 	if (to != UINT64_MAX) {
 		/* the gap is covered (heartbeats are not journaled, so some seqs never come) */
 		if (lg->applied < to)
@@ -414,6 +426,7 @@ replay_request(struct logger *lg, uint64_t boot, uint64_t from, uint64_t to)
 	if (to != UINT64_MAX)
 		cJSON_AddNumberToObject(body, "to", (double)to);
 	lg->replaying = true;
+	lg->replay_asked = hs_mono_ms();
 	lg->replay_retry = false;
 	lg->replay_boot = boot;
 	lg->replay_to = to;
@@ -621,6 +634,8 @@ lg_ingest_health(struct logger *lg, cJSON *body)
 	cJSON_AddNumberToObject(o, "lost_events", (double)lg->lost_events);
 	cJSON_AddNumberToObject(o, "bad_events", (double)lg->bad_events);
 	cJSON_AddNumberToObject(o, "write_errors", (double)lg->write_errors);
+	cJSON_AddNumberToObject(o, "write_ms", (double)lg->write_ms);
+	cJSON_AddNumberToObject(o, "replay_ms", (double)lg->replay_ms);
 	cJSON_AddBoolToObject(o, "spooling", lg->spooling);
 	cJSON_AddNumberToObject(o, "spooled", (double)lg->spooled);
 }

@@ -17,7 +17,7 @@
 #include "service.h"
 #include "store.h"
 
-#define LG_BATCH_MAX 2000          /* raw events per transaction */
+#define LG_BATCH_MAX 10000         /* raw events per transaction */
 #define LG_FLUSH_MS 50             /* a partial batch waits at most this long */
 #define LG_REPLAY_TIMEOUT_MS 10000
 
@@ -74,6 +74,8 @@ struct logger {
 	unsigned long long events, calls_written, batches, write_errors, bad_events, gaps,
 	    lost_events;
 	unsigned long long progress_sent; /* calls_written + applied at the last logger.progress */
+	long long write_ms, replay_ms;  /* time spent in batch writes, waiting for replays */
+	long long replay_asked;         /* hs_mono_ms of the replay in flight */
 };
 
 /* ingest.c */

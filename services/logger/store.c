@@ -23,7 +23,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "log.h"
 #include "store.h"
 
 #define FETCH_ROWS 1000     /* rows per FETCH of a streaming cursor */
@@ -186,18 +188,17 @@ utf8_len(const unsigned char *s)
 }
 
 /*
- * A text element: quoted, with " and \ escaped.  The PBX passes Latin-1 bytes through
- * (proto/oai/oai.md 1.2) and PostgreSQL refuses invalid UTF-8, which would fail the batch
- * again on every retry and stop the logger; so a byte that starts no valid UTF-8 sequence
- * is taken as the Latin-1 character it most likely is.
+ * Text, escaped for an array literal element (" and \ get a backslash) or for COPY's text
+ * format (\, tab, newline, carriage return as \\ \t \n \r).  The PBX passes Latin-1 bytes
+ * through (proto/oai/oai.md 1.2) and PostgreSQL refuses invalid UTF-8, which would fail the
+ * batch again on every retry and stop the logger; so a byte that starts no valid UTF-8
+ * sequence is taken as the Latin-1 character it most likely is.
  */
 static void
-arr_text(struct arr *a, const char *s)
+arr_escaped(struct arr *a, const char *s, bool copy)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
-	arr_sep(a);
-	arr_putc(a, '"');
 	while (*p != '\0') {
 		const unsigned char *run = p;
 		size_t n;
@@ -208,9 +209,13 @@ arr_text(struct arr *a, const char *s)
 		arr_putn(a, (const char *)run, (size_t)(p - run));
 		if (*p == '\0')
 			break;
-		if (*p == '"' || *p == '\\') {
+		if (*p == '\\' || (*p == '"' && !copy)) {
 			arr_putc(a, '\\');
 			arr_putc(a, (char)*p++);
+		} else if (copy && (*p == '\t' || *p == '\n' || *p == '\r')) {
+			arr_putc(a, '\\');
+			arr_putc(a, *p == '\t' ? 't' : *p == '\n' ? 'n' : 'r');
+			p++;
 		} else if ((n = utf8_len(p)) > 0) {
 			arr_putn(a, (const char *)p, n);
 			p += n;
@@ -220,6 +225,15 @@ arr_text(struct arr *a, const char *s)
 			p++;
 		}
 	}
+}
+
+/* An array literal element. */
+static void
+arr_text(struct arr *a, const char *s)
+{
+	arr_sep(a);
+	arr_putc(a, '"');
+	arr_escaped(a, s, false);
 	arr_putc(a, '"');
 }
 
@@ -259,11 +273,6 @@ struct bulk {
 };
 
 #define NCOLS(a) ((int)(sizeof(a) / sizeof((a)[0])))
-
-static const struct col raw_cols[] = {
-	{ "ts", "ts" }, { "boot_no", "integer" }, { "seq", "bigint" }, { "type", "text" },
-	{ "pbx_call_id", "text" }, { "envelope", "text" },
-};
 
 /* Every column the builder owns; tag1..tag5, notes, tags_updated_at are the gateway's. */
 static const struct col call_cols[] = {
@@ -342,7 +351,7 @@ static const struct col dnd_cols[] = {
 	{ "dnd_text", "text" },
 };
 
-enum { B_RAW, B_CALL, B_SEG, B_PARTY, B_HOLD, B_ACCOUNT, B_ACD, B_DND, B_COUNT };
+enum { B_CALL, B_SEG, B_PARTY, B_HOLD, B_ACCOUNT, B_ACD, B_DND, B_COUNT };
 
 /*
  * Children (parties, holds, account codes) are deleted and inserted again, so duplicates
@@ -350,8 +359,6 @@ enum { B_RAW, B_CALL, B_SEG, B_PARTY, B_HOLD, B_ACCOUNT, B_ACD, B_DND, B_COUNT }
  * failing the batch on every retry.
  */
 static const struct bulk bulks[B_COUNT] = {
-	[B_RAW] = { "lg_raw", "call_events_raw", raw_cols, NCOLS(raw_cols), NULL, NULL, "",
-	    false, NULL },
 	[B_CALL] = { "lg_call", "calls", call_cols, NCOLS(call_cols), NULL, NULL, "(call_id)",
 	    true, "updated_at = now()" },
 	[B_SEG] = { "lg_seg", "call_segments", seg_cols, NCOLS(seg_cols), NULL, NULL,
@@ -664,26 +671,110 @@ bulk_exec(lg_store *s, int b, const struct arr *end)
 
 /* ---- writing a batch -------------------------------------------------------------------- */
 
+static void
+copy_ts(struct arr *a, long long ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	char buf[48];
+	int n;
+
+	gmtime_r(&t, &tm);
+	n = (int)strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
+	n += snprintf(buf + n, sizeof(buf) - (size_t)n, ".%03d+00", (int)(ms % 1000));
+	arr_putn(a, buf, (size_t)n);
+}
+
+/* Sends the COPY text in s->tmp to `sql` (a COPY ... FROM STDIN).  On failure the
+ * reason is in *sqlstate (unique_violation is 23505). */
+static hs_err
+copy_in(lg_store *s, const char *sql, char *sqlstate, size_t len)
+{
+	PGconn *conn = hs_db_conn(s->db);
+	PGresult *res = PQexec(conn, sql);
+	hs_err rv = HS_OK;
+
+	snprintf(sqlstate, len, "%s", "");
+	if (PQresultStatus(res) != PGRES_COPY_IN) {
+		rv = HS_EDB;
+	} else {
+		PQclear(res);
+		res = NULL;
+		if (PQputCopyData(conn, s->tmp.p, (int)s->tmp.len) != 1 ||
+		    PQputCopyEnd(conn, NULL) != 1)
+			rv = HS_EDB;
+		while ((res = PQgetResult(conn)) != NULL) {
+			if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+				const char *st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+				snprintf(sqlstate, len, "%s", st != NULL ? st : "");
+				rv = HS_EDB;
+			}
+			PQclear(res);
+		}
+	}
+	PQclear(res);
+	return rv;
+}
+
+/*
+ * Raw events are most of a batch's bytes, so they go in by COPY (its text format costs a
+ * fraction of an array literal's quoting of JSON).  Normally none of them is there yet, so
+ * they are COPY'd straight in, under a savepoint; if some are (a replay of a batch written
+ * before a crash, a spool drained in chunks), the savepoint is undone and they go through a
+ * session-local staging table and INSERT ... ON CONFLICT DO NOTHING.  The statements carry
+ * no values: no SQL is built from data.
+ */
 static hs_err
 write_raw(lg_store *s, const struct lg_raw *raw, size_t nraw)
 {
-	struct arr *a;
+	struct arr *a = &s->tmp;
+	char state[8];
 
 	if (nraw == 0)
 		return HS_OK;
-	a = bulk_begin(s, B_RAW);
+	a->len = 0;
+	a->oom = false;
 	for (size_t i = 0; i < nraw; i++) {
 		const struct lg_raw *r = &raw[i];
+		char num[48];
+		int n = snprintf(num, sizeof(num), "\t%d\t%" PRIu64 "\t", r->boot_no, r->seq);
 
-		a = s->cols;
-		arr_int(a++, r->ms);   /* NOT NULL: 0 stays the epoch */
-		arr_int(a++, r->boot_no);
-		arr_u64(a++, r->seq);
-		arr_text(a++, r->type != NULL ? r->type : "");
-		arr_opt(a++, r->pbx_call_id);
-		arr_text(a++, r->envelope != NULL ? r->envelope : "");
+		copy_ts(a, r->ms);
+		arr_putn(a, num, (size_t)n);
+		arr_escaped(a, r->type != NULL ? r->type : "", true);
+		arr_putn(a, "\t", 1);
+		if (r->pbx_call_id != NULL && r->pbx_call_id[0] != '\0')
+			arr_escaped(a, r->pbx_call_id, true);
+		else
+			arr_putn(a, "\\N", 2);
+		arr_putn(a, "\t", 1);
+		arr_escaped(a, r->envelope != NULL ? r->envelope : "", true);
+		arr_putn(a, "\n", 1);
 	}
-	return bulk_exec(s, B_RAW, a);
+	if (a->oom)
+		return HS_ENOMEM;
+	if (hs_db_exec_sql(s->db, "SAVEPOINT lg_raw", NULL) != HS_OK)
+		return HS_EDB;
+	if (copy_in(s, "COPY call_events_raw (ts, boot_no, seq, type, pbx_call_id, envelope) "
+	    "FROM STDIN", state, sizeof(state)) == HS_OK)
+		return hs_db_exec_sql(s->db, "RELEASE SAVEPOINT lg_raw", NULL);
+	if (strcmp(state, "23505") != 0) {
+		hs_log_warn("store.copy", "error=%s",
+		    hs_logq(PQerrorMessage(hs_db_conn(s->db))));
+		return HS_EDB;
+	}
+	if (hs_db_exec_sql(s->db, "ROLLBACK TO SAVEPOINT lg_raw; "
+	    "CREATE TEMP TABLE IF NOT EXISTS lg_raw_stage (LIKE call_events_raw) "
+	    "ON COMMIT DELETE ROWS", NULL) != HS_OK)
+		return HS_EDB;
+	if (copy_in(s, "COPY lg_raw_stage (ts, boot_no, seq, type, pbx_call_id, envelope) "
+	    "FROM STDIN", state, sizeof(state)) != HS_OK) {
+		hs_log_warn("store.copy", "error=%s",
+		    hs_logq(PQerrorMessage(hs_db_conn(s->db))));
+		return HS_EDB;
+	}
+	return hs_db_exec_sql(s->db, "INSERT INTO call_events_raw SELECT * FROM lg_raw_stage "
+	    "ON CONFLICT DO NOTHING; TRUNCATE lg_raw_stage", NULL);
 }
 
 /* Who ended a call or segment: NULL columns until it ends, and for an unknown cause. */
