@@ -31,7 +31,7 @@ usage(void)
 	    "  -P  OAI port (default the site's oai_port, 4000)   -B  address (127.0.0.1)\n"
 	    "  -K  keep-alive command timer in seconds (270)     -T  ground-truth file\n"
 	    "  -x  speed factor: times and durations divided by it\n"
-	    "  --now  start the scenario at once, not at the first OAI login\n"
+	    "  --now  start the scenario at once, not at the first OAI start-up\n"
 	    "  -E  exit when the scenario is done                -C  control socket path\n"
 	    "  -v  debug logging: every frame in and out\n");
 	exit(100);

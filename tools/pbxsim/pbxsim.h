@@ -86,8 +86,9 @@ void server_emit(struct server *s, const struct eng_event *ev);
 unsigned server_sessions(const struct server *s);
 struct server_stats server_stats(const struct server *s);
 cJSON *server_sessions_json(const struct server *s);
-/* Called once, when the first OAI session completes its login (the runner's start). */
-void server_on_first_login(struct server *s, void (*cb)(void *arg), void *arg);
+/* Called once, when the first OAI session asks for its first full resync, the end of its
+ * start-up: its monitors are set (the runner's start). */
+void server_on_first_ready(struct server *s, void (*cb)(void *arg), void *arg);
 
 /* Link faults (scenario actions). */
 void server_drop_link(struct server *s, int64_t refuse_ms);
@@ -97,7 +98,7 @@ void server_stall(struct server *s, int64_t ms);
 
 /* ---- runner.c --------------------------------------------------------------------------- */
 
-/* scn (NULL: nothing to run) becomes the runner's.  Starts at the first login, or at once
+/* scn (NULL: nothing to run) becomes the runner's.  Starts at the first full resync, or at once
  * with now. */
 struct runner *runner_new(struct pbxsim *p, struct scenario *scn, bool now);
 void runner_stop(struct runner *r);

@@ -5,7 +5,8 @@
  * Entry points: runner_new/stop/free from main.c and pbxsim.c; runner_kick from pbxsim.c
  * after every engine operation; runner_exec from here and from control.c.
  *
- * Time: the scenario starts when the first OAI session completes its login (or at once with
+ * Time: the scenario starts when the first OAI session completes its start-up (its first
+ * full resync, _RR or RR: its monitors are set by then) (or at once with
  * --now); action k runs at start + at_k / speed.  Actions due together run in file order in
  * one timer callback.  `answer any` on a call that rings nowhere yet (it is queued) waits:
  * it is kept in a list and retried after every engine operation, on a zero timer so the
@@ -360,7 +361,7 @@ runner_new(struct pbxsim *p, struct scenario *scn, bool now)
 		if (now)
 			start(r);
 		else
-			server_on_first_login(p->srv, start, r);
+			server_on_first_ready(p->srv, start, r);
 	}
 	return r;
 }

@@ -477,11 +477,18 @@ handle_login(struct session *s, const struct oai_frame *f)
 	srv_send_rs(s, "0");
 	srv_send_rd(s, "0", "");
 	srv_ka_restart(s);
-	if (!srv->first_done) {
-		srv->first_done = true;
-		if (srv->first_login != NULL)
-			srv->first_login(srv->first_arg);
-	}
+}
+
+/* A session asked for its first full resync: the end of a client's start-up (oai.md 6.1),
+ * so its monitors are in place and it sees the calls the scenario makes from now on. */
+void
+srv_first_ready(struct server *srv)
+{
+	if (srv->first_done)
+		return;
+	srv->first_done = true;
+	if (srv->first_ready != NULL)
+		srv->first_ready(srv->first_arg);
 }
 
 static void
@@ -700,9 +707,9 @@ server_sessions_json(const struct server *srv)
 }
 
 void
-server_on_first_login(struct server *srv, void (*cb)(void *arg), void *arg)
+server_on_first_ready(struct server *srv, void (*cb)(void *arg), void *arg)
 {
-	srv->first_login = cb;
+	srv->first_ready = cb;
 	srv->first_arg = arg;
 }
 

@@ -411,6 +411,8 @@ srv_command(struct session *s, struct oai_msg *m, int rc)
 				    (*ext == '\0' || strcmp(ext, s->mons[i].key) == 0))
 					srv_snapshot(s, s->mons[i].key, "1");
 			srv_send_rd(s, "1", ext);
+			if (*ext == '\0')
+				srv_first_ready(s->srv);
 		}
 		srv_defer(s->srv, false);
 		return;

@@ -72,7 +72,7 @@ struct server {
 	size_t nqueue, capqueue;
 	char *out;                        /* scratch for CFs */
 	size_t outcap;
-	void (*first_login)(void *arg);
+	void (*first_ready)(void *arg);
 	void *first_arg;
 	bool first_done;
 	struct server_stats st;
@@ -153,6 +153,7 @@ int srv_node_of(const char *aff);
 /* ---- server_mon.c ----------------------------------------------------------------------- */
 
 srv_cmd_fn srv_cmd_ms, srv_cmd_mp, srv_cmd_rr, srv_cmd_no, srv_cmd_na, srv_cmd_rp, srv_cmd_rt;
+void srv_first_ready(struct server *srv);
 /* Sends the resync snapshot of dev (monitored by s) with Resync_Code code. */
 void srv_snapshot(struct session *s, const char *dev, const char *code);
 

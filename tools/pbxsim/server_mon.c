@@ -288,6 +288,8 @@ srv_cmd_rr(struct session *s, const struct oai_msg *m, enum oai_cmd cmd, const c
 		srv_snapshot(s, ext, inv);
 	}
 	srv_send_rd(s, inv, ext);
+	if (*ext == '\0')
+		srv_first_ready(s->srv);
 }
 
 void
