@@ -36,8 +36,11 @@ struct lg_rawbuf {
 	size_t n, cap;
 };
 
+struct lg_rebuild;
+
 struct logger {
 	struct hs_svc *svc;
+	struct lg_rebuild *rebuild;  /* a calls.rebuild running, or NULL */
 	lg_builder *b;
 	lg_store *store;
 	hs_bus_sub *sub;
@@ -109,5 +112,7 @@ void lg_spool_done(struct logger *lg);
 
 /* cmd.c */
 extern const struct hs_bus_cmd lg_cmds[];
+/* Stops a rebuild that is running (at shutdown). */
+void lg_rebuild_stop(struct logger *lg);
 
 #endif

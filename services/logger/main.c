@@ -26,6 +26,7 @@ logger_fini(struct hs_svc *svc)
 
 	if (lg == NULL)
 		return;
+	lg_rebuild_stop(lg);
 	lg_ingest_stop(lg);
 	free(lg);
 	svc->priv = NULL;

@@ -1192,12 +1192,9 @@ lg_store_partitions(lg_store *s, long long ms)
  * while the stream goes on.
  */
 static hs_err
-stream(lg_store *s, const char *decl, int nparams, const char *const *params, lg_raw_fn fn,
-    void *arg)
+cursor_declare(lg_store *s, const char *decl, int nparams, const char *const *params)
 {
-	PGresult *r;
 	hs_err err;
-	int n;
 
 	/* A held cursor outlives transactions: one left by a stream that failed is closed
 	 * now, not then, so hs_db_error() still told that failure.  (A reconnect dropped it
@@ -1214,19 +1211,45 @@ stream(lg_store *s, const char *decl, int nparams, const char *const *params, lg
 		return err;
 	}
 	s->cursor_open = true;
-	do {
-		if ((err = hs_db_exec(s->db, "lg_fetch", 0, NULL, &r)) != HS_OK)
-			return err;
-		n = PQntuples(r);
-		for (int i = 0; i < n; i++)
-			fn(arg, atoi(PQgetvalue(r, i, 0)), strtoull(PQgetvalue(r, i, 1), NULL, 10),
-			    PQgetvalue(r, i, 2));
-		PQclear(r);
-	} while (n == FETCH_ROWS);
+	return HS_OK;
+}
+
+/* The next FETCH_ROWS rows of the cursor to fn; *done (and the cursor closed) after the
+ * last. */
+static hs_err
+cursor_fetch(lg_store *s, lg_raw_fn fn, void *arg, bool *done)
+{
+	PGresult *r;
+	hs_err err;
+	int n;
+
+	*done = false;
+	if ((err = hs_db_exec(s->db, "lg_fetch", 0, NULL, &r)) != HS_OK)
+		return err;
+	n = PQntuples(r);
+	for (int i = 0; i < n; i++)
+		fn(arg, atoi(PQgetvalue(r, i, 0)), strtoull(PQgetvalue(r, i, 1), NULL, 10),
+		    PQgetvalue(r, i, 2));
+	PQclear(r);
+	if (n == FETCH_ROWS)
+		return HS_OK;
+	*done = true;
 	if ((err = hs_db_exec(s->db, "lg_close", 0, NULL, NULL)) != HS_OK)
 		return err;
 	s->cursor_open = false;
 	return HS_OK;
+}
+
+static hs_err
+stream(lg_store *s, const char *decl, int nparams, const char *const *params, lg_raw_fn fn,
+    void *arg)
+{
+	bool done = false;
+	hs_err err = cursor_declare(s, decl, nparams, params);
+
+	while (err == HS_OK && !done)
+		err = cursor_fetch(s, fn, arg, &done);
+	return err;
 }
 
 hs_err
@@ -1243,7 +1266,7 @@ lg_store_open_events(lg_store *s, lg_raw_fn fn, void *arg)
  */
 hs_err
 lg_store_rebuild_begin(lg_store *s, long long from_ms, long long to_ms,
-    long long margin_ms, long long *deleted, lg_raw_fn fn, void *arg)
+    long long margin_ms, long long *deleted)
 {
 	char lo[24], hi[24];
 	const char *p[2] = { lo, hi };
@@ -1273,7 +1296,13 @@ lg_store_rebuild_begin(lg_store *s, long long from_ms, long long to_ms,
 	}
 	snprintf(lo, sizeof(lo), "%lld", from_ms - margin_ms);
 	snprintf(hi, sizeof(hi), "%lld", until);
-	return stream(s, "lg_rebuild_cur", 2, p, fn, arg);
+	return cursor_declare(s, "lg_rebuild_cur", 2, p);
+}
+
+hs_err
+lg_store_rebuild_next(lg_store *s, lg_raw_fn fn, void *arg, bool *done)
+{
+	return cursor_fetch(s, fn, arg, done);
 }
 
 /* ---- reading ---------------------------------------------------------------------------- */

@@ -11,6 +11,7 @@
 #ifndef HS_LOGGER_STORE_H
 #define HS_LOGGER_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -76,10 +77,13 @@ typedef void (*lg_raw_fn)(void *arg, int boot_no, uint64_t seq, const char *enve
 hs_err lg_store_open_events(lg_store *s, lg_raw_fn fn, void *arg);
 
 /* Rebuild: deletes the calls that started in [from_ms, to_ms) (their children cascade) and
- * hands fn every raw event from from_ms - margin_ms on, in stream order, until to_ms plus
- * the time the last of those calls stayed open.  *deleted gets the number of calls deleted. */
+ * opens a cursor over every raw event from from_ms - margin_ms on, in stream order, until
+ * to_ms plus the time the last of those calls stayed open.  *deleted gets the number of
+ * calls deleted.  lg_store_rebuild_next then hands fn the next rows (a thousand), *done
+ * after the last; the caller writes with lg_store_write in between. */
 hs_err lg_store_rebuild_begin(lg_store *s, long long from_ms, long long to_ms,
-    long long margin_ms, long long *deleted, lg_raw_fn fn, void *arg);
+    long long margin_ms, long long *deleted);
+hs_err lg_store_rebuild_next(lg_store *s, lg_raw_fn fn, void *arg, bool *done);
 
 /* calls.list: the calls that started in [from_ms, to_ms), with segments, parties and holds,
  * as JSON (proto/bus.md); device, when not NULL, keeps calls one of whose parties it was. */

@@ -920,6 +920,20 @@ collect(void *arg, int boot_no, uint64_t seq, const char *envelope)
 
 /* Rebuild: only the calls that started in range go; events stream in (boot_no, seq) order,
  * from the margin before the range to the end of the last deleted call, across FETCHes. */
+
+/* The whole rebuild stream, a chunk at a time as the logger reads it. */
+static hs_err
+rebuild_all(long long from, long long to, long long margin, long long *deleted, lg_raw_fn fn,
+    void *arg)
+{
+	bool done = false;
+	hs_err err = lg_store_rebuild_begin(st, from, to, margin, deleted);
+
+	while (err == HS_OK && !done)
+		err = lg_store_rebuild_next(st, fn, arg, &done);
+	return err;
+}
+
 static void
 test_rebuild(void **state)
 {
@@ -962,7 +976,7 @@ test_rebuild(void **state)
 	fix_init(&e, 333, T0 + 100001);
 	seen->write_at_100 = &e.call;
 	seen->write_err = HS_EINTERNAL;
-	if (lg_store_rebuild_begin(st, T0 + 100000, T0 + 200000, 50000, &deleted, collect,
+	if (rebuild_all(T0 + 100000, T0 + 200000, 50000, &deleted, collect,
 	    seen) != HS_OK)
 		fail_msg("rebuild: %s", hs_db_error(db));
 	assert_int_equal(deleted, 2);
@@ -983,7 +997,7 @@ test_rebuild(void **state)
 	memset(seen, 0, sizeof(*seen));
 	hs_testdb_exec(chk, "UPDATE calls SET end_ts = NULL WHERE call_id = %lld",
 	    (long long)d.call.call_id);
-	assert_int_equal(lg_store_rebuild_begin(st, T0 + 200000, T0 + 300000, 250000,
+	assert_int_equal(rebuild_all(T0 + 200000, T0 + 300000, 250000,
 	    &deleted, collect, seen), HS_OK);
 	assert_int_equal(deleted, 1);
 	assert_int_equal(seen->n, 1000 + 50);
@@ -998,7 +1012,7 @@ test_rebuild(void **state)
 
 	/* nothing in range: [from - margin, to] */
 	memset(seen, 0, sizeof(*seen));
-	assert_int_equal(lg_store_rebuild_begin(st, T0 + 400000, T0 + 402000, 1000, &deleted,
+	assert_int_equal(rebuild_all(T0 + 400000, T0 + 402000, 1000, &deleted,
 	    collect, seen), HS_OK);
 	assert_int_equal(deleted, 0);
 	assert_int_equal(seen->n, 4);
