@@ -168,7 +168,13 @@ def test_load_with_logger_kills_and_database_restart(hs_env, pg_cluster, tmp_pat
             return {r["pbx_call_id"]: r["n"] for r in
                     db_rows(hs_env.db, "SELECT pbx_call_id, count(*) AS n FROM calls GROUP BY 1")}
 
-        wait_for(lambda: want <= set(logged()), 120, interval=1, what="every call logged")
+        try:
+            wait_for(lambda: want <= set(logged()), 120, interval=1, what="every call logged")
+        except AssertionError:
+            missing = sorted(want - set(logged()), key=int)
+            calls = {r["id"]: r for r in truth}
+            raise AssertionError(f"{len(missing)} calls not logged, e.g. "
+                                 f"{[calls[m] for m in missing[:3]]}") from None
         got = logged()
         assert {k: n for k, n in got.items() if n != 1} == {}
         assert set(got) - want == set(), "calls pbxsim never made"
@@ -235,5 +241,52 @@ def test_backlog_caught_up_through_replays(hs_env, tmp_path):
         assert db_rows(hs_env.db, "SELECT count(*) AS n FROM calls WHERE state <> 'ended'")[0]["n"] == 0
         print(f"backlog: {len(want)} calls logged in {time.monotonic() - t0:.1f} s")
         assert "event=replay.done" in hs_env.log_text("logger")
+    finally:
+        pbx.stop()
+
+
+SNAPSHOT = {
+    "calls": "SELECT * FROM calls ORDER BY call_id",
+    "call_segments": "SELECT * FROM call_segments ORDER BY rec_id",
+    "segment_parties": "SELECT * FROM segment_parties ORDER BY rec_id, device",
+    "hold_intervals": "SELECT * FROM hold_intervals ORDER BY rec_id, device, start_ts",
+}
+
+
+def snapshot(db):
+    out = {}
+    for table, sql in SNAPSHOT.items():
+        rows = db_rows(db, sql)
+        for r in rows:
+            r.pop("updated_at", None)
+        out[table] = rows
+    return out
+
+
+def test_calls_list_and_rebuild_with_hookswitchctl(hs_env, tmp_path):
+    """An engineer lists the calls with hookswitchctl, breaks them the way a wrong rule would,
+    and `calls rebuild` gives back exactly what the live logger built."""
+    pbx, calls = run_scenario(hs_env, tmp_path, "transfer.scn")
+    try:
+        listed = hs_env.ctl("calls", "list", "--from", "-1h", "--to", "now")
+        rows = db_rows(hs_env.db, "SELECT call_id, pbx_call_id, segment_count FROM calls "
+                                  "ORDER BY start_ts, call_id")
+        assert [(c["call_id"], c["pbx_call_id"]) for c in listed["calls"]] == \
+            [(r["call_id"], r["pbx_call_id"]) for r in rows]
+        assert [len(c["segments"]) for c in listed["calls"]] == [r["segment_count"] for r in rows]
+        assert listed["truncated"] is False
+        one = hs_env.ctl("calls", "list", "--from", "-1h", "--limit", 1)
+        assert len(one["calls"]) == 1 and one["truncated"] is True
+        plain = hs_env.ctl("calls", "list", "--from", "today", json=False)
+        assert f"{len(rows)} calls" in plain.stdout
+
+        before = snapshot(hs_env.db)
+        with hs_env.db.connect() as c:
+            c.execute("UPDATE calls SET ring_ms = 0, answered = NOT answered")
+            c.execute("DELETE FROM call_segments WHERE segment_no = 2")
+        assert snapshot(hs_env.db) != before
+        res = hs_env.ctl("calls", "rebuild", "--from", "-1h", "--to", "now")
+        assert res["calls_deleted"] == len(rows) and res["calls_built"] == len(rows)
+        assert snapshot(hs_env.db) == before
     finally:
         pbx.stop()
