@@ -108,10 +108,13 @@ jint(const cJSON *o, const char *k, int dflt)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
 
+	/* causes and counts: anything outside what an int holds is not one */
 	if (cJSON_IsNumber(v))
-		return (int)v->valuedouble;
-	if (cJSON_IsString(v) && v->valuestring[0] != '\0')
-		return atoi(v->valuestring);
+		return v->valuedouble >= -1e9 && v->valuedouble <= 1e9 ? (int)v->valuedouble : dflt;
+	if (cJSON_IsString(v) && v->valuestring[0] != '\0') {
+		long n = strtol(v->valuestring, NULL, 10);
+		return n >= -1000000000L && n <= 1000000000L ? (int)n : dflt;
+	}
 	return dflt;
 }
 
