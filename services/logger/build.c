@@ -242,18 +242,40 @@ static void
 seg_times(struct lg_segment *s, long long now)
 {
 	long long end = s->end_ms ? s->end_ms : max_ll(now, s->start_ms);
-	long long hold = 0, maxhold = 0;
+	long long hold = 0, maxhold = 0, covered = 0;
 
-	for (int i = 0; i < s->nholds; i++) {
-		long long a = max_ll(s->holds[i].start_ms, s->answer_ms ? s->answer_ms : end);
-		long long z = s->holds[i].end_ms ? s->holds[i].end_ms : end;
-		if (z > end)
-			z = end;
-		if (z > a) {
-			hold += z - a;
-			if (z - a > maxhold)
-				maxhold = z - a;
+	/* The segment is on hold while anyone holds it: the union of the intervals (two
+	 * parties of a conference may hold at once), each clipped to answer..end.  Holds are
+	 * few, so the union is found by sweeping them in start order, smallest first. */
+	for (;;) {
+		long long a = 0, z = 0;
+		int next = -1;
+
+		for (int i = 0; i < s->nholds; i++) {
+			long long ha = max_ll(s->holds[i].start_ms, s->answer_ms ? s->answer_ms : end);
+			long long hz = s->holds[i].end_ms ? s->holds[i].end_ms : end;
+			if (hz > end)
+				hz = end;
+			ha = max_ll(ha, covered);
+			if (hz > ha && (next < 0 || ha < a)) {
+				next = i;
+				a = ha;
+				z = hz;
+			}
 		}
+		if (next < 0)
+			break;
+		hold += z - a;
+		covered = z;
+	}
+	/* the longest single hold, clipped the same way */
+	for (int i = 0; i < s->nholds; i++) {
+		long long ha = max_ll(s->holds[i].start_ms, s->answer_ms ? s->answer_ms : end);
+		long long hz = s->holds[i].end_ms ? s->holds[i].end_ms : end;
+		if (hz > end)
+			hz = end;
+		if (hz - ha > maxhold)
+			maxhold = hz - ha;
 	}
 	s->ring_ms = (s->answer_ms ? s->answer_ms : end) - s->start_ms;
 	if (s->ring_ms < 0)

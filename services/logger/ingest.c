@@ -126,8 +126,8 @@ lg_rawbuf_add(struct lg_rawbuf *rb, long long ms, int boot_no, uint64_t seq, con
 	rb->n++;
 }
 
-static size_t
-count_dirty(struct lg_call *c)
+size_t
+lg_count_calls(const struct lg_call *c)
 {
 	size_t n = 0;
 
@@ -155,7 +155,7 @@ flush(struct logger *lg)
 		    lg->boot_no, lg->applied);
 		lg->write_ms += hs_mono_ms() - t0;
 		if (rv == HS_OK) {
-			lg->calls_written += count_dirty(dirty);
+			lg->calls_written += lg_count_calls(dirty);
 			lg->batches++;
 			lg_build_written(lg->b);
 			lg_rawbuf_clear(&lg->batch);

@@ -86,6 +86,8 @@ void lg_rawbuf_add(struct lg_rawbuf *rb, long long ms, int boot_no, uint64_t seq
     const char *type, const char *call_id, const char *envelope);
 void lg_rawbuf_clear(struct lg_rawbuf *rb);
 void lg_rawbuf_free(struct lg_rawbuf *rb);
+/* The calls of a list through next_dirty. */
+size_t lg_count_calls(const struct lg_call *c);
 /* lg_kind_fn for lg_store_device_kinds: teaches the builder arg a device's kind. */
 void lg_learn_kind(void *builder, const char *device, enum lg_kind kind);
 int lg_ingest_start(struct logger *lg);

@@ -176,8 +176,7 @@ lg_spool_drain(struct logger *lg)
 		d.err = lg_store_write(lg->store, d.chunk.raw, d.chunk.n, dirty, lg->st, lg->nst,
 		    lg->boot_no, lg->applied);
 		if (d.err == HS_OK) {
-			for (; dirty != NULL; dirty = dirty->next_dirty)
-				lg->calls_written++;
+			lg->calls_written += lg_count_calls(dirty);
 			lg_build_written(lg->b);
 			lg->nst = 0;
 		}

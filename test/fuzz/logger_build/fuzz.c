@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "../../../services/logger/build.h"
@@ -25,8 +26,13 @@ check(lg_builder *b)
 				continue;
 			if (s->ring_ms < 0 || s->talk_ms < 0 || s->hold_ms < 0 ||
 			    (s->end_ms >= s->start_ms &&
-			     s->ring_ms + s->talk_ms + s->hold_ms != s->end_ms - s->start_ms))
+			     s->ring_ms + s->talk_ms + s->hold_ms != s->end_ms - s->start_ms)) {
+				fprintf(stderr, "call %s seg %d: ring %lld talk %lld hold %lld, "
+				    "start %lld answer %lld end %lld\n", c->pbx_call_id, s->no,
+				    s->ring_ms, s->talk_ms, s->hold_ms, s->start_ms, s->answer_ms,
+				    s->end_ms);
 				abort();
+			}
 		}
 	}
 	lg_build_written(b);
