@@ -1045,7 +1045,7 @@ ev_transferred(struct ev *e, struct lg_leg *l)
 	lg_builder *b = e->b;
 	const char *from = F("Transferring_Ext"), *to = F("Destination_Ext");
 	const char *consult = F("Announcement_Call_ID");
-	struct lg_segment *s = leg_cur(l);
+	struct lg_segment *s;
 	struct lg_leg *cl;
 	struct lg_party *p;
 	struct lg_end end;
@@ -1061,7 +1061,8 @@ ev_transferred(struct ev *e, struct lg_leg *l)
 		if ((cl = leg_get(b, consult)) != NULL)
 			cl->merged = true;
 	}
-	if (s != NULL) {
+	/* Only now: the merge may have moved the call's segment array. */
+	if ((s = leg_cur(l)) != NULL) {
 		holds_close(s, from, e->ms);
 		if ((p = party_find(s, from)) != NULL)
 			p->roles |= LG_P_XFER_SOURCE;
@@ -1084,7 +1085,7 @@ ev_conferenced(struct ev *e, struct lg_leg *l)
 	const char *second = F("Secondary_Call_ID"), *ctrl = F("Conf_Controller_Ext");
 	const cJSON *parties = cJSON_GetObjectItemCaseSensitive(
 	    cJSON_GetObjectItemCaseSensitive(e->body, "call"), "parties");
-	struct lg_segment *s = leg_cur(l);
+	struct lg_segment *s;
 	struct lg_leg *sl = leg_get(b, second);
 	const cJSON *it;
 
@@ -1104,7 +1105,7 @@ ev_conferenced(struct ev *e, struct lg_leg *l)
 		}
 	}
 	l->call->conference = true;
-	if (s == NULL)
+	if ((s = leg_cur(l)) == NULL) /* after the merge, which may move the segments */
 		return;
 	holds_close(s, ctrl, e->ms);
 	if (open_hold(s, NULL) == NULL)
