@@ -15,10 +15,11 @@ SAN     ?=
 V       ?= 0
 PYTEST  ?= /usr/bin/python3 -m pytest
 
-PKGS    := libuv libpq libcjson inih libargon2 libsystemd libcrypto
+PKGS    := libuv libpq libcjson inih libargon2 libsystemd libcrypto libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# civetweb ships no .pc file in Debian 12 either.
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) \
-              $(shell pkg-config --libs nng 2>/dev/null || echo -lnng) -lpthread
+              $(shell pkg-config --libs nng 2>/dev/null || echo -lnng) -lcivetweb -lpthread
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 CFLAGS  ?= -O2 -g

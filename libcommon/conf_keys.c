@@ -87,5 +87,23 @@ const struct hs_conf_def hs_conf_keys[] = {
 	{"cti.reconnect_max", HS_CONF_INT, "30", 1, 600, NULL,
 	    "longest wait between attempts to reconnect to the PBX, seconds"},
 
+	/* [web] - the gateway (web site and REST API) of this server */
+	{"web.listen", HS_CONF_STR, "0.0.0.0", 0, 0, NULL,
+	    "address the web server binds (0.0.0.0: every IPv4 address)"},
+	{"web.http_port", HS_CONF_INT, "8080", 0, 65535, NULL,
+	    "HTTP port (0: no HTTP)"},
+	/* Off by default: Debian 12's civetweb 1.15 looks up SSL_get_peer_certificate, which
+	 * OpenSSL 3 no longer exports, and crashes on the first TLS connection
+	 * (civetweb/civetweb#1334).  HTTPS needs our own TLS layer; see the gateway README. */
+	{"web.https_port", HS_CONF_INT, "0", 0, 65535, NULL,
+	    "HTTPS port (0: no HTTPS)"},
+	{"web.threads", HS_CONF_INT, "8", 1, 256, NULL,
+	    "worker threads of the web server (each holds one database connection)"},
+	{"web.root", HS_CONF_STR, HS_DATADIR "/build/web-ui", 0, 0, NULL,
+	    "folder of the web UI's built files"},
+	{"web.tls_dir", HS_CONF_STR, "", 0, 0, NULL,
+	    "folder of the TLS certificate and key (empty: <paths.state>/gateway/tls); a "
+	    "self-signed pair is made there at first start"},
+
 	{NULL, HS_CONF_STR, NULL, 0, 0, NULL, NULL},
 };

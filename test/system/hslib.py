@@ -223,6 +223,15 @@ def check_binaries():
         )
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nobody listens on right now."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def _ini_value(v) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
@@ -297,6 +306,11 @@ class Hookswitch:
             "paths.migrations": str(MIGRATIONS),
             "paths.bindir": str(BINDIR),
             "paths.state": str(self.dir / "state"),
+            # the gateway: loopback only, ports of our own so parallel tests do not collide
+            "web.listen": "127.0.0.1",
+            "web.http_port": free_port(),
+            "web.https_port": 0,
+            "web.threads": 4,
         }
         self.configure(overrides or {})
 
