@@ -143,7 +143,8 @@ table_has_the_documented_keys(void **state)
 	    "log.archive_keep", "bus.dir", "bus.tcp", "bus.tcp_base", "bus.heartbeat_ms",
 	    "paths.migrations", "paths.bindir", "paths.state", "watchdog.hang_timeout",
 	    "watchdog.backoff_max", "watchdog.stable_after", "watchdog.stop_timeout",
-	    "watchdog.disk_check_interval", "cti.keepalive", "cti.reconnect_max"};
+	    "watchdog.disk_check_interval", "cti.keepalive", "cti.reconnect_max", "web.listen",
+	    "web.http_port", "web.https_port", "web.threads", "web.root", "web.tls_dir"};
 	size_t n = 0;
 
 	(void)state;

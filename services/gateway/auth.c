@@ -706,40 +706,6 @@ h_password(struct gw_req *r)
 
 /* ---- password reset by a one-time link --------------------------------------------------- */
 
-static bool
-mail_conf(struct gw_req *r, struct gw_mail_conf *c)
-{
-	PGresult *res;
-
-	memset(c, 0, sizeof(*c));
-	c->port = 25;
-	c->timeout_ms = 15000;
-	if (gw_db_q(r->db, "SELECT key, value FROM settings WHERE server_id = 0 AND key LIKE 'smtp.%'",
-	    0, NULL, &res, NULL) != HS_OK)
-		return false;
-	for (int i = 0; i < PQntuples(res); i++) {
-		const char *k = PQgetvalue(res, i, 0) + 5, *v = PQgetvalue(res, i, 1);
-		if (strcmp(k, "server") == 0)
-			snprintf(c->server, sizeof(c->server), "%s", v);
-		else if (strcmp(k, "port") == 0)
-			c->port = atoi(v);
-		else if (strcmp(k, "auth") == 0)
-			c->auth = strcmp(v, "true") == 0;
-		else if (strcmp(k, "username") == 0)
-			snprintf(c->username, sizeof(c->username), "%s", v);
-		else if (strcmp(k, "password") == 0)
-			snprintf(c->password, sizeof(c->password), "%s", v);
-		else if (strcmp(k, "ssl") == 0)
-			c->ssl = strcmp(v, "true") == 0;
-		else if (strcmp(k, "from") == 0)
-			snprintf(c->from, sizeof(c->from), "%s", v);
-		else if (strcmp(k, "from_name") == 0)
-			snprintf(c->from_name, sizeof(c->from_name), "%s", v);
-	}
-	PQclear(res);
-	return c->server[0] != '\0' && c->from[0] != '\0';
-}
-
 static void
 h_reset_request(struct gw_req *r)
 {
@@ -767,7 +733,7 @@ h_reset_request(struct gw_req *r)
 		snprintf(ids, sizeof(ids), "%s", PQgetvalue(res, 0, 0));
 		snprintf(email, sizeof(email), "%s", PQgetvalue(res, 0, 1));
 		gw_settings_get(r->gw, &s);
-		if (!mail_conf(r, &mc)) {
+		if (!gw_mail_conf_read(r->db, &mc) || mc.server[0] == '\0' || mc.from[0] == '\0') {
 			hs_log_warn("gateway.reset", "user=%s no SMTP server configured", hs_logq(name));
 		} else if (gw_random_token(token, sizeof(token), 32)) {
 			gw_sha256(token, key);

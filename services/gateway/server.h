@@ -58,6 +58,10 @@ void gw_http_stop(struct gw *gw);
 void gw_ws_broadcast(struct gw *gw, const char *msg, size_t len);
 int gw_ws_count(struct gw *gw);
 
+/* site.c: the saved SMTP settings (settings smtp.*); false when they cannot be read. */
+struct gw_mail_conf;
+bool gw_mail_conf_read(struct gw_db *db, struct gw_mail_conf *c);
+
 /* auth.c */
 /* Fills r->user from the session cookie or the bearer token; false when neither is valid. */
 bool gw_auth_request(struct gw_req *r);

@@ -583,17 +583,16 @@ h_devices_list(struct gw_req *r)
 	"FROM (SELECT coalesce(jsonb_object_agg(substr(key, 6), value), '{}') AS s FROM settings " \
 	"  WHERE server_id = 0 AND left(key, 5) = 'smtp.') x"
 
-/* The saved SMTP settings; false after replying. */
-static bool
-mail_conf_load(struct gw_req *r, struct gw_mail_conf *c)
+bool
+gw_mail_conf_read(struct gw_db *db, struct gw_mail_conf *c)
 {
 	PGresult *res;
 
 	memset(c, 0, sizeof(*c));
 	c->port = GW_MAIL_DEFAULT_PORT;
 	c->timeout_ms = MAIL_TIMEOUT_MS;
-	if ((res = run(r, "SELECT substr(key, 6), value FROM settings WHERE server_id = 0 "
-	    "AND left(key, 5) = 'smtp.'", 0, NULL, NULL)) == NULL)
+	if (gw_db_q(db, "SELECT substr(key, 6), value FROM settings WHERE server_id = 0 "
+	    "AND left(key, 5) = 'smtp.'", 0, NULL, &res, NULL) != HS_OK)
 		return false;
 	for (int i = 0; i < PQntuples(res); i++) {
 		const char *k = PQgetvalue(res, i, 0), *v = PQgetvalue(res, i, 1);
@@ -616,6 +615,16 @@ mail_conf_load(struct gw_req *r, struct gw_mail_conf *c)
 	}
 	PQclear(res);
 	return true;
+}
+
+/* The saved SMTP settings; false after replying. */
+static bool
+mail_conf_load(struct gw_req *r, struct gw_mail_conf *c)
+{
+	if (gw_mail_conf_read(r->db, c))
+		return true;
+	gw_reply_error(r, 500, "internal", NULL, "cannot read the email settings");
+	return false;
 }
 
 /* The field a gw_mail_conf_check/gw_mail_send message ("from: ...") names, or NULL. */

@@ -301,3 +301,55 @@ def test_authorization_matrix(gw):
         if re_.status_code in (401, 403, 405, 500):
             problems.append(("engineer", method, path, re_.status_code, re_.text[:120]))
     assert not problems, problems
+
+
+def test_password_reset_by_emailed_link(gw):
+    """A forgotten password: a one-time link by email (a real SMTP server), never a password."""
+    from aiosmtpd.controller import Controller
+    from email import message_from_bytes
+    from hslib import free_port
+
+    class Inbox:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append(envelope)
+            return "250 OK"
+
+    inbox = Inbox()
+    port = free_port()
+    smtp = Controller(inbox, hostname="127.0.0.1", port=port)
+    smtp.start()
+    try:
+        eng = engineer(gw)
+        r = eng.req("PUT", "/settings/email", {"server": "127.0.0.1", "port": port,
+                                               "from": "pbx@example.com"})
+        assert r.status_code == 200, r.text
+        r = eng.req("POST", "/users", {"username": "dave", "password": "Dave-Pass-123",
+                                       "email": "dave@example.com", "role_id": 2,
+                                       "must_change_password": False})
+        assert r.status_code == 201, r.text
+        anon = Api(gw.base)
+        # the same answer for an unknown name: nothing tells who has an account
+        assert anon.req("POST", "/password-reset", {"username": "nobody"}).status_code == 202
+        assert anon.req("POST", "/password-reset", {"username": "dave"}).status_code == 202
+        wait_for(lambda: inbox.messages, 10, what="the reset email")
+        env = inbox.messages[0]
+        assert env.rcpt_tos == ["dave@example.com"] and len(inbox.messages) == 1
+        text = message_from_bytes(env.content).get_payload(decode=True).decode()
+        assert "Dave-Pass-123" not in text
+        token = re.search(r"#/reset\?token=([A-Za-z0-9_-]+)", text).group(1)
+        r = anon.req("POST", "/password-reset/confirm", {"token": token,
+                                                         "new_password": "Dave-New-Pass-4"})
+        assert r.status_code == 204, r.text
+        # the link works once; the old password is gone, the new one works
+        r = anon.req("POST", "/password-reset/confirm", {"token": token,
+                                                         "new_password": "Dave-Other-Pass-5"})
+        assert r.status_code == 400
+        assert Api(gw.base).login("dave", "Dave-Pass-123").status_code == 401
+        assert Api(gw.base).login("dave", "Dave-New-Pass-4").status_code == 200
+        acts = audit_actions(gw)
+        assert "user.password_reset_requested" in acts and "user.password_reset" in acts
+    finally:
+        smtp.stop()
