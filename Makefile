@@ -55,8 +55,13 @@ TEST_BINS := $(patsubst %_test.c,$(BUILD)/test/%_test,$(subst /,__,$(TEST_SRC)))
 # Helpers shared by the unit tests (test/support/*.c), linked into every test binary.
 TEST_SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard test/support/*.c))
 
-.PHONY: all test unit unit-asan system fuzz-smoke bench-smoke demo stop deps clean
-all: $(BINS) $(LIBOAI_A) $(TEST_BINS)
+.PHONY: all test unit unit-asan system fuzz-smoke bench-smoke demo stop deps clean web-ui
+all: $(BINS) $(LIBOAI_A) $(TEST_BINS) web-ui
+
+# The browser admin site (web-ui/: Preact + TypeScript, npm with its lock file), built into
+# $(BUILD)/web-ui, which the gateway serves (web.root).  web-ui/Makefile knows what is stale.
+web-ui:
+	$(Q)$(MAKE) --no-print-directory -C web-ui OUT=$(abspath $(BUILD))/web-ui
 
 ifeq ($(V),0)
 Q := @
@@ -85,6 +90,18 @@ $$(BUILD)/bin/hookswitch-$(1): $$($(1)_OBJ) $$(LIBOAI_A) $$(LIBCOMMON_A)
 	$$(Q)$$(CC) $$(LDFLAGS) -o $$@ $$($(1)_OBJ) $$(LIBOAI_A) $$(LIBCOMMON_A) $$(PKG_LIBS)
 endef
 $(foreach s,$(SERVICES),$(eval $(call service_rule,$(s))))
+
+# The gateway links two tiny libraries named libssl.so and libcrypto.so that make Debian's
+# civetweb work with OpenSSL 3 (services/gateway/compat/libssl_compat.c says how and why);
+# it finds them through its run path, $ORIGIN/../lib.
+COMPAT_LIBS := $(BUILD)/lib/libssl.so $(BUILD)/lib/libcrypto.so
+$(BUILD)/lib/lib%.so: services/gateway/compat/lib%_compat.c
+	@mkdir -p $(dir $@)
+	@echo "  LD $@"
+	$(Q)$(CC) $(CFLAGS) -fPIC -shared -Wl,-soname,lib$*.so -o $@ $< -l$*
+$(BUILD)/bin/hookswitch-gateway: $(COMPAT_LIBS)
+$(BUILD)/bin/hookswitch-gateway: PKG_LIBS += -Wl,--no-as-needed $(COMPAT_LIBS) \
+    -Wl,--as-needed -Wl,-rpath,'$$ORIGIN/../lib'
 
 CTL_SRC := $(filter-out %_test.c,$(wildcard tools/hookswitchctl/*.c))
 CTL_OBJ := $(CTL_SRC:%.c=$(BUILD)/obj/%.o)

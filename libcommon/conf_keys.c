@@ -92,10 +92,7 @@ const struct hs_conf_def hs_conf_keys[] = {
 	    "address the web server binds (0.0.0.0: every IPv4 address)"},
 	{"web.http_port", HS_CONF_INT, "8080", 0, 65535, NULL,
 	    "HTTP port (0: no HTTP)"},
-	/* Off by default: Debian 12's civetweb 1.15 looks up SSL_get_peer_certificate, which
-	 * OpenSSL 3 no longer exports, and crashes on the first TLS connection
-	 * (civetweb/civetweb#1334).  HTTPS needs our own TLS layer; see the gateway README. */
-	{"web.https_port", HS_CONF_INT, "0", 0, 65535, NULL,
+	{"web.https_port", HS_CONF_INT, "8443", 0, 65535, NULL,
 	    "HTTPS port (0: no HTTPS)"},
 	{"web.threads", HS_CONF_INT, "8", 1, 256, NULL,
 	    "worker threads of the web server (each holds one database connection)"},

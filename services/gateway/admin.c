@@ -666,27 +666,40 @@ h_profile_update(struct gw_req *r)
 	h_profile_write(r, false);
 }
 
-/* DELETE for tables whose built-in rows stay: 404 unknown, 409 built-in or in use. */
+/* DELETE for tables whose built-in rows stay: 404 when exists_sql finds no row, 409 when
+ * sql deletes nothing (built-in) or the row is still used. */
 static void
-delete_row(struct gw_req *r, const char *sql, const char *action, const char *why)
+delete_row(struct gw_req *r, const char *exists_sql, const char *sql, const char *action,
+    const char *why)
 {
 	long long id;
 	const char *p[1] = { r->param[0] };
 	PGresult *res;
 	char st[6];
+	int n;
 
 	if (!gw_param_id(r, 0, &id))
 		return;
+	if (gw_db_q(r->db, exists_sql, 1, p, &res, st) != HS_OK) {
+		gw_reply_db(r, st);
+		return;
+	}
+	n = PQntuples(res);
+	PQclear(res);
+	if (n == 0) {
+		gw_reply_error(r, 404, "not_found", NULL, "no such item");
+		return;
+	}
 	if (gw_db_q(r->db, sql, 1, p, &res, st) != HS_OK) {
 		gw_reply_db(r, st);
 		return;
 	}
-	if (PQntuples(res) != 1) {
-		PQclear(res);
+	n = PQntuples(res);
+	PQclear(res);
+	if (n != 1) {
 		gw_reply_error(r, 409, "conflict", NULL, "%s", why);
 		return;
 	}
-	PQclear(res);
 	gw_auth_forget(r->gw, 0);
 	gw_audit(r, action, r->param[0], NULL);
 	gw_reply_empty(r, 204);
@@ -695,7 +708,8 @@ delete_row(struct gw_req *r, const char *sql, const char *action, const char *wh
 static void
 h_profile_delete(struct gw_req *r)
 {
-	delete_row(r, "DELETE FROM security_profiles WHERE id = $1::bigint AND NOT builtin "
+	delete_row(r, "SELECT 1 FROM security_profiles WHERE id = $1::bigint",
+	    "DELETE FROM security_profiles WHERE id = $1::bigint AND NOT builtin "
 	    "RETURNING id", "profile.delete", "built-in profiles cannot be deleted");
 }
 
@@ -811,7 +825,8 @@ h_role_update(struct gw_req *r)
 static void
 h_role_delete(struct gw_req *r)
 {
-	delete_row(r, "DELETE FROM roles WHERE id = $1::bigint AND NOT builtin RETURNING id",
+	delete_row(r, "SELECT 1 FROM roles WHERE id = $1::bigint",
+	    "DELETE FROM roles WHERE id = $1::bigint AND NOT builtin RETURNING id",
 	    "role.delete", "built-in roles cannot be deleted");
 }
 
@@ -948,8 +963,9 @@ h_filter_update(struct gw_req *r)
 static void
 h_filter_delete(struct gw_req *r)
 {
-	delete_row(r, "DELETE FROM access_filters WHERE id = $1::bigint RETURNING id",
-	    "access_filter.delete", "the filter is used by a role");
+	delete_row(r, "SELECT 1 FROM access_filters WHERE id = $1::bigint",
+	    "DELETE FROM access_filters WHERE id = $1::bigint RETURNING id",
+	    "access_filter.delete", "the filter could not be deleted");
 }
 
 /* ---- security policy --------------------------------------------------------------------- */
@@ -1137,7 +1153,8 @@ h_token_create(struct gw_req *r)
 static void
 h_token_revoke(struct gw_req *r)
 {
-	delete_row(r, "UPDATE api_tokens SET revoked_at = now() WHERE id = $1::bigint "
+	delete_row(r, "SELECT 1 FROM api_tokens WHERE id = $1::bigint",
+	    "UPDATE api_tokens SET revoked_at = now() WHERE id = $1::bigint "
 	    "AND revoked_at IS NULL RETURNING id", "api_token.revoke", "the token is already revoked");
 }
 

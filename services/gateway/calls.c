@@ -31,8 +31,12 @@
  *   $1 user id, $2 the user's business unit, $3 access scope (roles.access_scope), $4 role id.
  * vis_bu: the business units of the scope (business_unit: the user's; business_unit_master:
  * it and every descendant).  vis_u: the users whose segments the scope shows (own: the user;
- * business units: their members).  vis_f: the role's access filters, criteria normalised -
- * NULL when empty (an empty criterion matches anything), number lists parsed into ranges.
+ * business units: their members); vis_dev: their extensions and agent ids.  vis_f: the role's
+ * access filters, criteria normalised - NULL when empty (an empty criterion matches
+ * anything), number lists parsed into ranges, business units resolved into their users'
+ * ids, extensions and agent ids.  vis_cand (scope own only): the calls with a segment that
+ * has a party of the user (found through the indexes of segment_parties), the only calls own
+ * can show without a grant filter.
  */
 #define RANGES(col)                                                                            \
 	"CASE WHEN btrim(" col ") <> '' THEN ARRAY(SELECT numrange("                            \
@@ -41,6 +45,12 @@
 	"FROM regexp_split_to_table(" col ", ',') e, "                                          \
 	"regexp_match(e, '^ *([0-9]+) *(?:- *([0-9]*) *)?$') m WHERE m IS NOT NULL) END"
 
+/* What the users of filter f's business units own: kind 'extension' or 'agent'. */
+#define UNIT_DEVICES(kind)                                                                     \
+	"ARRAY(SELECT d.number FROM access_filter_units x JOIN users u "                        \
+	"ON u.business_unit_id = x.business_unit_id JOIN user_devices d ON d.user_id = u.id "   \
+	"WHERE x.filter_id = f.id AND d.kind = '" kind "')"
+
 #define VIS_WITH                                                                               \
 	"WITH RECURSIVE vis_bu(id) AS ("                                                        \
 	"  SELECT $2::bigint WHERE $3::text IN ('business_unit', 'business_unit_master') "      \
@@ -48,6 +58,17 @@
 	"  WHERE $3::text = 'business_unit_master'), "                                          \
 	"vis_u(id) AS (SELECT $1::bigint WHERE $3::text = 'own' "                               \
 	"  UNION SELECT u.id FROM users u WHERE u.business_unit_id IN (SELECT id FROM vis_bu)), " \
+	"vis_dev AS (SELECT d.kind, d.number FROM user_devices d "                              \
+	"  WHERE d.user_id IN (SELECT id FROM vis_u)), "                                        \
+	"vis_cand(call_id) AS ("                                                                \
+	"  SELECT s.call_id FROM segment_parties p JOIN call_segments s ON s.rec_id = p.rec_id " \
+	"  WHERE $3::text = 'own' AND p.user_id = $1::bigint "                                  \
+	"  UNION SELECT s.call_id FROM user_devices d JOIN segment_parties p ON p.device = d.number " \
+	"  JOIN call_segments s ON s.rec_id = p.rec_id "                                        \
+	"  WHERE $3::text = 'own' AND d.user_id = $1::bigint AND d.kind = 'extension' "         \
+	"  UNION SELECT s.call_id FROM user_devices d JOIN segment_parties p ON p.agent_id = d.number " \
+	"  JOIN call_segments s ON s.rec_id = p.rec_id "                                        \
+	"  WHERE $3::text = 'own' AND d.user_id = $1::bigint AND d.kind = 'agent'), "           \
 	"vis_f AS (SELECT f.id, f.mode, "                                                       \
 	"  nullif(btrim(f.outside_number), '') AS outside, "                                    \
 	"  replace(replace(btrim(f.outside_number), '\\', '\\\\'), '_', '\\_') AS outside_like, " \
@@ -58,8 +79,10 @@
 	"  f.min_duration * 1000::bigint AS min_ms, f.max_duration * 1000::bigint AS max_ms, "  \
 	"  " RANGES("f.agents") " AS agent_r, " RANGES("f.hunt_groups") " AS hg_r, "            \
 	"  nullif(btrim(f.account_code), '') AS account_code, "                                 \
-	"  nullif(ARRAY(SELECT x.business_unit_id FROM access_filter_units x "                  \
-	"    WHERE x.filter_id = f.id), '{}') AS units "                                        \
+	"  EXISTS (SELECT 1 FROM access_filter_units x WHERE x.filter_id = f.id) AS has_units, " \
+	"  ARRAY(SELECT u.id FROM access_filter_units x JOIN users u "                          \
+	"    ON u.business_unit_id = x.business_unit_id WHERE x.filter_id = f.id) AS unit_users, " \
+	"  " UNIT_DEVICES("extension") " AS unit_ext, " UNIT_DEVICES("agent") " AS unit_agents " \
 	"  FROM role_access_filters ra JOIN access_filters f ON f.id = ra.filter_id "          \
 	"  WHERE ra.role_id = $4::bigint) "
 
@@ -71,13 +94,6 @@
 	" UNION ALL SELECT c.originator, CASE c.direction WHEN 'in' THEN 'trunk' "              \
 	"  ELSE 'extension' END, c.originator_agent, NULL::bigint "                             \
 	"  WHERE s.rec_id IS NULL AND c.originator IS NOT NULL) p"
-
-/* Party p belongs to one of the users `set` selects: it was tagged with that user when
- * logged, or the user owns its device (extension) or agent id now (user_devices). */
-#define PARTY_USER_IN(set)                                                                     \
-	"(p.user_id IN (" set ") OR EXISTS (SELECT 1 FROM user_devices d "                    \
-	"  WHERE ((d.kind = 'extension' AND d.number = p.device) "                              \
-	"    OR (d.kind = 'agent' AND d.number = p.agent_id)) AND d.user_id IN (" set ")))"
 
 /* Number x (text) lies in one of ranges r (numrange[]); non-numeric text never does. */
 #define IN_RANGES(x, r)                                                                        \
@@ -102,8 +118,9 @@
 	"  " IN_RANGES("p.device", "f.hg_r") ")) "                                             \
 	"AND (f.account_code IS NULL OR s.account_code = f.account_code OR EXISTS (SELECT 1 "   \
 	"  FROM account_code_entries a WHERE a.rec_id = s.rec_id AND a.code = f.account_code)) " \
-	"AND (f.units IS NULL OR EXISTS (SELECT 1 FROM " PARTIES " WHERE "                      \
-	"  " PARTY_USER_IN("SELECT u.id FROM users u WHERE u.business_unit_id = ANY (f.units)") "))"
+	"AND (NOT f.has_units OR EXISTS (SELECT 1 FROM " PARTIES " WHERE "                      \
+	"  p.user_id = ANY (f.unit_users) OR p.device = ANY (f.unit_ext) "                      \
+	"  OR p.agent_id = ANY (f.unit_agents)))"
 
 /*
  * THE visibility predicate: segment s (columns rec_id, trunk, cli, hunt_group, account_code,
@@ -111,15 +128,17 @@
  *   - a matching deny filter hides it (deny wins);
  *   - else a matching grant filter shows it;
  *   - else the access scope decides: site and organisation everything (one site for now);
- *     own / business_unit / business_unit_master when a party belongs to a user of vis_u;
- *     none nothing.
+ *     own / business_unit / business_unit_master when a party belongs to a user of vis_u
+ *     (tagged with them when logged, or their extension or agent id now); none nothing.
  * bool_and(mode = 'grant') over the matching filters is false with any deny among them, true
  * with grants only, NULL with none: then the scope.
  */
 #define VISIBLE                                                                                \
 	"coalesce((SELECT bool_and(f.mode = 'grant') FROM vis_f f WHERE " FILTER_MATCHES "), "   \
 	"  $3::text IN ('site', 'organisation') OR EXISTS (SELECT 1 FROM " PARTIES " WHERE "    \
-	"  " PARTY_USER_IN("SELECT vu.id FROM vis_u vu") "))"
+	"  p.user_id IN (SELECT id FROM vis_u) "                                                \
+	"  OR p.device IN (SELECT number FROM vis_dev WHERE kind = 'extension') "              \
+	"  OR p.agent_id IN (SELECT number FROM vis_dev WHERE kind = 'agent')))"
 
 /* The segments of call c that visibility judges: its own, or a pseudo-segment of the call's
  * columns when it has none. */
@@ -132,6 +151,19 @@
 
 /* Call c has a visible segment. */
 #define CALL_VISIBLE "EXISTS (SELECT 1 FROM " SEGMENTS_OF_C " WHERE " VISIBLE ")"
+
+/* The same for a whole list of calls, only faster: site/organisation without filters sees
+ * every call; own without a grant filter only the calls of vis_cand (or one without
+ * segments: its originator decides).  A business unit can be most of the site: its calls are
+ * checked one by one, like those of filtered roles (a list with from/to stays quick).  CASE,
+ * so that the planner cannot run the costly test before the cheap ones. */
+#define CALLS_VISIBLE                                                                          \
+	"CASE WHEN $3::text IN ('site', 'organisation') AND NOT EXISTS (SELECT 1 FROM vis_f) "  \
+	"  THEN true "                                                                          \
+	"  WHEN $3::text <> 'own' OR c.segment_count = 0 "                                      \
+	"  OR EXISTS (SELECT 1 FROM vis_f WHERE mode = 'grant') "                               \
+	"  OR c.call_id IN (SELECT call_id FROM vis_cand) THEN " CALL_VISIBLE " "               \
+	"  ELSE false END"
 
 /* Call c (a calls row) as jsonb, with its visible segments only. */
 #define CALL_OBJ                                                                               \
@@ -305,6 +337,35 @@ time_arg(struct gw_req *r, const char *name, char *out, size_t len)
 	return a;
 }
 
+/* ---- database ---------------------------------------------------------------------------- */
+
+/* The statements here are large (the visibility predicate is in them several times): with
+ * PostgreSQL's JIT on, planning a list over many calls crosses jit_above_cost and compiling
+ * takes seconds - more than running it.  So each runs in a transaction with jit off. */
+static bool
+tx_begin(struct gw_req *r)
+{
+	char st[6];
+
+	if (gw_db_begin(r->db) != HS_OK ||
+	    gw_db_q(r->db, "SELECT set_config('jit', 'off', true)", 0, NULL, NULL, st) != HS_OK) {
+		gw_db_rollback(r->db);
+		gw_reply_error(r, 500, "internal", NULL, "database error");
+		return false;
+	}
+	return true;
+}
+
+/* Runs a read-only query answering one JSON text (404 when no row), as tx_begin says. */
+static void
+reply_read(struct gw_req *r, const char *sql, int n, const char *const *params)
+{
+	if (!tx_begin(r))
+		return;
+	gw_reply_query(r, sql, n, params);
+	gw_db_rollback(r->db);
+}
+
 /* ---- routes ------------------------------------------------------------------------------- */
 
 static void
@@ -347,20 +408,21 @@ h_calls_list(struct gw_req *r)
 	p[11] = lim;
 	/* The device filter looks at the parties of visible segments only: a hidden segment
 	 * does not give away that the device took part. */
-	gw_reply_query(r, VIS_WITH ", "
-	    "hits AS (SELECT c.* FROM calls c "
-	    "  WHERE ($5::timestamptz IS NULL OR c.start_ts >= $5::timestamptz) "
-	    "  AND ($6::timestamptz IS NULL OR c.start_ts < $6::timestamptz) "
+	reply_read(r, VIS_WITH ", "
+	    "hits AS (SELECT c.call_id, c.start_ts FROM calls c "
+	    "  WHERE c.start_ts >= coalesce($5::timestamptz, '-infinity') "
+	    "  AND c.start_ts < coalesce($6::timestamptz, 'infinity') "
 	    "  AND ($8::text IS NULL OR strpos(c.cli, $8) > 0 OR strpos(c.telephone_number, $8) > 0 "
 	    "    OR strpos(c.dialled, $8) > 0 OR strpos(c.ddi_digits, $8) > 0) "
 	    "  AND ($9::text IS NULL OR c.direction = $9::text) "
 	    "  AND ($10::bool IS NULL OR c.answered = $10::bool) "
-	    "  AND EXISTS (SELECT 1 FROM " SEGMENTS_OF_C " WHERE " VISIBLE " AND ($7::text IS NULL "
-	    "    OR EXISTS (SELECT 1 FROM " PARTIES " WHERE p.device = $7::text)))) "
+	    "  AND " CALLS_VISIBLE " AND ($7::text IS NULL OR EXISTS (SELECT 1 FROM " SEGMENTS_OF_C
+	    "    WHERE " VISIBLE " AND EXISTS (SELECT 1 FROM " PARTIES " WHERE p.device = $7::text)))) "
 	    "SELECT json_build_object('items', coalesce((SELECT json_agg(x.o ORDER BY x.start_ts "
 	    "  DESC, x.call_id DESC) FROM (SELECT " CALL_OBJ " AS o, c.start_ts, c.call_id "
-	    "  FROM hits c ORDER BY c.start_ts DESC, c.call_id DESC "
-	    "  OFFSET $11::bigint LIMIT $12::bigint) x), '[]'), "
+	    "  FROM (SELECT h.call_id FROM hits h ORDER BY h.start_ts DESC, h.call_id DESC "
+	    "  OFFSET $11::bigint LIMIT $12::bigint) pg JOIN calls c ON c.call_id = pg.call_id) x), "
+	    "  '[]'), "
 	    "  'total', (SELECT count(*) FROM hits), 'offset', $11::bigint, 'limit', $12::bigint)",
 	    12, p);
 }
@@ -375,7 +437,7 @@ h_call_get(struct gw_req *r)
 		return;
 	vis_params(r, &v, p);
 	p[4] = r->param[0];
-	gw_reply_query(r, VIS_WITH "SELECT " CALL_OBJ "::text FROM calls c "
+	reply_read(r, VIS_WITH "SELECT " CALL_OBJ "::text FROM calls c "
 	    "WHERE c.call_id = $5::bigint AND " CALL_VISIBLE, 5, p);
 }
 
@@ -450,6 +512,10 @@ h_call_tags(struct gw_req *r)
 	p[5] = body;
 	/* One statement: lock the call if visible, update it, answer what changed and the call
 	 * as it is now (u holds the new row; its segments are untouched). */
+	if (!tx_begin(r)) {
+		free(body);
+		return;
+	}
 	if (gw_db_q(r->db, VIS_WITH ", "
 	    "o AS (SELECT c.* FROM calls c WHERE c.call_id = $5::bigint AND " CALL_VISIBLE " "
 	    "  FOR UPDATE OF c), "
@@ -466,15 +532,25 @@ h_call_tags(struct gw_req *r)
 	    "  " CALL_OBJ "::text FROM u c JOIN o ON o.call_id = c.call_id",
 	    6, p, &res, st) != HS_OK) {
 		free(body);
+		gw_db_rollback(r->db);
 		gw_reply_db(r, st);
 		return;
 	}
 	free(body);
 	if (PQntuples(res) != 1) {
 		PQclear(res);
+		gw_db_rollback(r->db);
 		gw_reply_error(r, 404, "not_found", NULL, "no such call");
 		return;
 	}
+	if (gw_db_commit(r->db) != HS_OK) {
+		PQclear(res);
+		gw_db_rollback(r->db);
+		gw_reply_error(r, 500, "internal", NULL, "database error");
+		return;
+	}
+	/* After the commit, as admin.c does: an audit row that fails is logged, not fatal (and
+	 * cannot abort the change's transaction). */
 	changed = cJSON_Parse(PQgetvalue(res, 0, 0));
 	if (cJSON_GetArraySize(changed) > 0) {
 		cJSON *d = cJSON_CreateObject();

@@ -358,8 +358,8 @@ set_reachable(gw_live *l, bool on, const char *why)
 		if (on)
 			hs_log_info("live.reachable", "cti_host=%s", hs_logq(l->rep_url));
 		else
-			hs_log_warn("live.unreachable", "cti_host=%s reason=%s", hs_logq(l->rep_url),
-			    hs_logq(why));
+			hs_log_warn("live.unreachable", "cti_host=%s reason=%s",
+			    hs_logq(l->rep_url), hs_logq(why));
 	}
 	l->reachable = on;
 	snprintf(l->reason, sizeof(l->reason), "%s", on ? "" : why);
@@ -847,7 +847,8 @@ on_snapshot(void *arg, hs_err status, const hs_env *reply)
 		snprintf(why, sizeof(why), "live.snapshot: %s %s", hs_err_name(reply->status),
 		    reply->message);
 	else if (snapshot_apply(l, reply->body) != 0)
-		snprintf(why, sizeof(why), "live.snapshot: the reply lacks devices, calls or agents");
+		snprintf(why, sizeof(why),
+		    "live.snapshot: the reply lacks devices, calls or agents");
 	if (why[0] != '\0') {
 		l->again = false; /* the retry covers it */
 		snapshot_failed(l, why);

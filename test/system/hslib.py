@@ -309,7 +309,7 @@ class Hookswitch:
             # the gateway: loopback only, ports of our own so parallel tests do not collide
             "web.listen": "127.0.0.1",
             "web.http_port": free_port(),
-            "web.https_port": 0,
+            "web.https_port": free_port(),
             "web.threads": 4,
         }
         self.configure(overrides or {})

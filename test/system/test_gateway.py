@@ -6,7 +6,10 @@ on loopback as a browser or an integration would send them.
 """
 
 import json
+import os
 import re
+import signal
+import subprocess
 from pathlib import Path
 
 import psycopg
@@ -57,6 +60,7 @@ def gw(hs_factory):
     wait_for(lambda: requests.get(base + "/session", timeout=2).status_code == 401, 30,
              what="the gateway answering")
     hs.base = base
+    hs.https_base = f"https://127.0.0.1:{hs.settings['web.https_port']}/api/v1"
     return hs
 
 
@@ -232,6 +236,39 @@ def test_restricted_user_and_privilege_limits(gw):
     assert r.status_code == 201
     r = Api(gw.base).login("carol", "Carol-Pass-1")
     assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
+
+
+def test_https_self_signed_secure_cookie_and_redirect(gw):
+    api = Api(gw.https_base)
+    # (a 4xx Response is falsy: wrap it)
+    r = wait_for(lambda: [api.req("GET", "/session")], 10, what="https answering")[0]
+    assert r.status_code == 401
+    r = api.login("engineer", ENGINEER_DEFAULT)
+    assert r.status_code == 200, r.text
+    assert "Secure" in r.headers["Set-Cookie"] and "HttpOnly" in r.headers["Set-Cookie"]
+    # many TLS connections in a row: the handshake path once crashed civetweb on OpenSSL 3
+    for _ in range(20):
+        assert requests.get(gw.https_base + "/session", verify=False, timeout=5).status_code == 401
+    tls = Path(gw.settings["paths.state"]) / "gateway" / "tls"
+    assert (tls / "server.pem").stat().st_mode & 0o077 == 0
+    # the certificate served is the one on disk
+    out = subprocess.run(
+        ["openssl", "s_client", "-connect", f"127.0.0.1:{gw.settings['web.https_port']}",
+         "-servername", "localhost"], input="", capture_output=True, text=True, timeout=20)
+    served = re.search(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", out.stdout,
+                       re.S).group(0)
+    assert served in (tls / "server.crt").read_text()
+    # "redirect HTTP to HTTPS": a site setting, applied when the gateway (re)starts
+    with gw.db.connect() as c:
+        c.execute("UPDATE settings SET value = 'true' WHERE key = 'web.redirect_https'")
+    pid = gw.service_pids()["gateway"]
+    os.kill(pid, signal.SIGKILL)
+    wait_for(lambda: gw.service_pids().get("gateway") not in (None, pid), 30,
+             what="gateway restarted")
+    r = wait_for(lambda: requests.get(gw.base + "/session", allow_redirects=False, timeout=2),
+                 20, what="redirect")
+    assert r.status_code in (301, 302, 307, 308), r.status_code
+    assert r.headers["Location"].startswith("https://")
 
 
 def routes_in_source():
