@@ -94,8 +94,9 @@ const struct hs_conf_def hs_conf_keys[] = {
 	    "HTTP port (0: no HTTP)"},
 	{"web.https_port", HS_CONF_INT, "8443", 0, 65535, NULL,
 	    "HTTPS port (0: no HTTPS)"},
-	{"web.threads", HS_CONF_INT, "8", 1, 256, NULL,
-	    "worker threads of the web server (each holds one database connection)"},
+	{"web.threads", HS_CONF_INT, "32", 1, 256, NULL,
+	    "worker threads of the web server: each serves one connection at a time (a live view "
+	    "holds one for its life) and opens a database connection when it first needs one"},
 	{"web.root", HS_CONF_STR, HS_DATADIR "/build/web-ui", 0, 0, NULL,
 	    "folder of the web UI's built files"},
 	{"web.tls_dir", HS_CONF_STR, "", 0, 0, NULL,

@@ -16,17 +16,6 @@
 #include "passwd.h"
 #include "server.h"
 
-/* The body as text for a jsonb parameter (malloc'd). */
-static char *
-body_text(struct gw_req *r)
-{
-	char *s = cJSON_PrintUnformatted(r->body);
-
-	if (s == NULL)
-		gw_reply_error(r, 500, "internal", NULL, "out of memory");
-	return s;
-}
-
 /* Permissions (CSV) of a role, or NULL after replying. */
 static bool
 role_perms(struct gw_req *r, const char *role_id, uint64_t *mask)
@@ -122,40 +111,10 @@ static void
 body_query(struct gw_req *r, const char *sql, int n, const char **extra, int status,
     const char *action, const char *target)
 {
-	const char *p[6];
-	char *b = body_text(r), st[6];
-	PGresult *res;
+	PGresult *res = gw_run_body(r, sql, n, extra, NULL);
 
-	if (b == NULL)
-		return;
-	p[0] = b;
-	for (int i = 0; i < n && i < 5; i++)
-		p[i + 1] = extra[i];
-	if (gw_db_q(r->db, sql, n + 1, p, &res, st) != HS_OK) {
-		free(b);
-		gw_reply_db(r, st);
-		return;
-	}
-	free(b);
-	if (PQntuples(res) == 0 || PQgetisnull(res, 0, 0)) {
-		gw_reply_error(r, 404, "not_found", NULL, "no such item");
-	} else {
-		if (action != NULL)
-			gw_audit(r, action, target, cJSON_Duplicate(r->body, true));
-		gw_reply_text(r, status, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
-	}
-	PQclear(res);
-}
-
-/* A body without secrets, for the audit trail. */
-static cJSON *
-redacted(const struct gw_req *r)
-{
-	cJSON *d = cJSON_Duplicate(r->body, true);
-
-	cJSON_DeleteItemFromObjectCaseSensitive(d, "password");
-	cJSON_DeleteItemFromObjectCaseSensitive(d, "new_password");
-	return d;
+	if (res != NULL && gw_reply_row(r, res, status, "no such item") && action != NULL)
+		gw_audit(r, action, target, cJSON_Duplicate(r->body, true));
 }
 
 /* ---- users ------------------------------------------------------------------------------- */
@@ -271,7 +230,7 @@ h_user_create(struct gw_req *r)
 	}
 	if (!email_ok(r) || !role_in_body_within_rights(r))
 		return;
-	if (hs_passwd_hash(pw, hash, sizeof(hash)) != HS_OK || (b = body_text(r)) == NULL) {
+	if (hs_passwd_hash(pw, hash, sizeof(hash)) != HS_OK || (b = gw_body_text(r)) == NULL) {
 		gw_reply_error(r, 500, "internal", NULL, "cannot hash the password");
 		return;
 	}
@@ -304,7 +263,7 @@ h_user_create(struct gw_req *r)
 		gw_reply_error(r, 500, "internal", NULL, "database error");
 		return;
 	}
-	gw_audit(r, "user.create", gw_body_str(r, "username"), redacted(r));
+	gw_audit(r, "user.create", gw_body_str(r, "username"), gw_body_redacted(r));
 	p[0] = id;
 	gw_reply_query_as(r, 201, "SELECT " USER_OBJ " FROM users u WHERE u.id = $1::bigint", 1, p);
 }
@@ -332,7 +291,7 @@ h_user_update(struct gw_req *r)
 			return;
 		}
 	}
-	if ((b = body_text(r)) == NULL)
+	if ((b = gw_body_text(r)) == NULL)
 		return;
 	p[0] = b;
 	p[1] = r->param[0];
@@ -382,7 +341,7 @@ h_user_update(struct gw_req *r)
 		return;
 	}
 	gw_auth_forget(r->gw, idn);
-	gw_audit(r, "user.update", r->param[0], redacted(r));
+	gw_audit(r, "user.update", r->param[0], gw_body_redacted(r));
 	p[0] = r->param[0];
 	gw_reply_query(r, "SELECT " USER_OBJ " FROM users u WHERE u.id = $1::bigint", 1, p);
 }
@@ -616,6 +575,20 @@ perms_ok(struct gw_req *r)
 	return within_rights(r, mask, "that profile");
 }
 
+/*
+ * The tail of a write to a row with a list of link rows (a profile's permissions, a role's
+ * access filters, a filter's business units): when the body has the list, links not in it
+ * go and the new ones come; answers {"id"}.  cte is the written row's CTE, cast the item's.
+ */
+#define LINKS_REPLACE(cte, link, owner, item, key, cast)                                    \
+	"d AS (DELETE FROM " link " WHERE " owner " IN (SELECT id FROM " cte ") "             \
+	"  AND $1::jsonb ? '" key "' AND " item " NOT IN "                                    \
+	"  (SELECT e" cast " FROM jsonb_array_elements_text($1::jsonb -> '" key "') e)), "    \
+	"a AS (INSERT INTO " link " (" owner ", " item ") "                                    \
+	"  SELECT " cte ".id, e" cast " FROM " cte ", jsonb_array_elements_text("              \
+	"  coalesce($1::jsonb -> '" key "', '[]')) e ON CONFLICT DO NOTHING) "                 \
+	"SELECT json_build_object('id', " cte ".id) FROM " cte
+
 static void
 h_profile_write(struct gw_req *r, bool create)
 {
@@ -634,21 +607,12 @@ h_profile_write(struct gw_req *r, bool create)
 	    "WITH s AS (INSERT INTO security_profiles (name, description) "
 	    "  SELECT j->>'name', coalesce(j->>'description', '') FROM (SELECT $1::jsonb AS j) x "
 	    "  WHERE $2::bigint = 0 RETURNING *), "
-	    "p AS (INSERT INTO profile_permissions (profile_id, permission) "
-	    "  SELECT s.id, e FROM s, jsonb_array_elements_text(coalesce($1::jsonb -> 'permissions', "
-	    "  '[]')) e) "
-	    "SELECT json_build_object('id', s.id) FROM s" :
+	    LINKS_REPLACE("s", "profile_permissions", "profile_id", "permission", "permissions", "") :
 	    "WITH s AS (UPDATE security_profiles s SET "
 	    "  name = CASE WHEN j ? 'name' THEN j->>'name' ELSE s.name END, "
 	    "  description = CASE WHEN j ? 'description' THEN j->>'description' ELSE s.description END "
 	    "  FROM (SELECT $1::jsonb AS j) x WHERE s.id = $2::bigint AND s.editable RETURNING s.*), "
-	    "d AS (DELETE FROM profile_permissions WHERE profile_id IN (SELECT id FROM s) "
-	    "  AND $1::jsonb ? 'permissions' "
-	    "  AND permission NOT IN (SELECT jsonb_array_elements_text($1::jsonb -> 'permissions'))), "
-	    "a AS (INSERT INTO profile_permissions (profile_id, permission) "
-	    "  SELECT s.id, e FROM s, jsonb_array_elements_text(coalesce($1::jsonb -> 'permissions', "
-	    "  '[]')) e ON CONFLICT DO NOTHING) "
-	    "SELECT json_build_object('id', s.id) FROM s",
+	    LINKS_REPLACE("s", "profile_permissions", "profile_id", "permission", "permissions", ""),
 	    1, extra, create ? 201 : 200, create ? "profile.create" : "profile.update",
 	    create ? gw_body_str(r, "name") : r->param[0]);
 	gw_auth_forget(r->gw, 0);
@@ -787,10 +751,8 @@ h_role_write(struct gw_req *r, bool create)
 	    "  SELECT j->>'name', coalesce(j->>'description', ''), (j->>'profile_id')::bigint, "
 	    "  coalesce(j->>'access_scope', 'own') FROM (SELECT $1::jsonb AS j) x "
 	    "  WHERE $2::bigint = 0 RETURNING *), "
-	    "f AS (INSERT INTO role_access_filters (role_id, filter_id) "
-	    "  SELECT ro.id, e::bigint FROM ro, jsonb_array_elements_text(coalesce($1::jsonb -> "
-	    "  'access_filter_ids', '[]')) e) "
-	    "SELECT json_build_object('id', ro.id) FROM ro" :
+	    LINKS_REPLACE("ro", "role_access_filters", "role_id", "filter_id", "access_filter_ids",
+	    "::bigint") :
 	    "WITH ro AS (UPDATE roles ro SET "
 	    "  name = CASE WHEN j ? 'name' THEN j->>'name' ELSE ro.name END, "
 	    "  description = CASE WHEN j ? 'description' THEN j->>'description' ELSE ro.description END, "
@@ -798,13 +760,8 @@ h_role_write(struct gw_req *r, bool create)
 	    "    THEN (j->>'profile_id')::bigint ELSE ro.profile_id END, "
 	    "  access_scope = CASE WHEN j ? 'access_scope' THEN j->>'access_scope' ELSE ro.access_scope END "
 	    "  FROM (SELECT $1::jsonb AS j) x WHERE ro.id = $2::bigint RETURNING ro.*), "
-	    "d AS (DELETE FROM role_access_filters WHERE role_id IN (SELECT id FROM ro) "
-	    "  AND $1::jsonb ? 'access_filter_ids' AND filter_id NOT IN "
-	    "  (SELECT e::bigint FROM jsonb_array_elements_text($1::jsonb -> 'access_filter_ids') e)), "
-	    "a AS (INSERT INTO role_access_filters (role_id, filter_id) "
-	    "  SELECT ro.id, e::bigint FROM ro, jsonb_array_elements_text(coalesce($1::jsonb -> "
-	    "  'access_filter_ids', '[]')) e ON CONFLICT DO NOTHING) "
-	    "SELECT json_build_object('id', ro.id) FROM ro",
+	    LINKS_REPLACE("ro", "role_access_filters", "role_id", "filter_id", "access_filter_ids",
+	    "::bigint"),
 	    1, extra, create ? 201 : 200, create ? "role.create" : "role.update",
 	    create ? gw_body_str(r, "name") : r->param[0]);
 	gw_auth_forget(r->gw, 0);
@@ -927,22 +884,15 @@ h_filter_write(struct gw_req *r, bool create)
 	    "  coalesce(j->>'agents', ''), coalesce(j->>'hunt_groups', ''), "
 	    "  coalesce(j->>'account_code', '') FROM (SELECT $1::jsonb AS j) x "
 	    "  WHERE $2::bigint = 0 RETURNING *), "
-	    "a AS (INSERT INTO access_filter_units (filter_id, business_unit_id) "
-	    "  SELECT f.id, e::bigint FROM f, jsonb_array_elements_text(coalesce($1::jsonb -> "
-	    "  'business_unit_ids', '[]')) e) "
-	    "SELECT json_build_object('id', f.id) FROM f" :
+	    LINKS_REPLACE("f", "access_filter_units", "filter_id", "business_unit_id",
+	    "business_unit_ids", "::bigint") :
 	    "WITH f AS (UPDATE access_filters f SET "
 	    "  name = CASE WHEN j ? 'name' THEN j->>'name' ELSE f.name END, "
 	    "  mode = CASE WHEN j ? 'mode' THEN j->>'mode' ELSE f.mode END, "
 	    FILTER_COLS("j", "f")
 	    "  FROM (SELECT $1::jsonb AS j) x WHERE f.id = $2::bigint RETURNING f.*), "
-	    "d AS (DELETE FROM access_filter_units WHERE filter_id IN (SELECT id FROM f) "
-	    "  AND $1::jsonb ? 'business_unit_ids' AND business_unit_id NOT IN "
-	    "  (SELECT e::bigint FROM jsonb_array_elements_text($1::jsonb -> 'business_unit_ids') e)), "
-	    "a AS (INSERT INTO access_filter_units (filter_id, business_unit_id) "
-	    "  SELECT f.id, e::bigint FROM f, jsonb_array_elements_text(coalesce($1::jsonb -> "
-	    "  'business_unit_ids', '[]')) e ON CONFLICT DO NOTHING) "
-	    "SELECT json_build_object('id', f.id) FROM f",
+	    LINKS_REPLACE("f", "access_filter_units", "filter_id", "business_unit_id",
+	    "business_unit_ids", "::bigint"),
 	    1, extra, create ? 201 : 200, create ? "access_filter.create" : "access_filter.update",
 	    create ? gw_body_str(r, "name") : r->param[0]);
 	gw_auth_forget(r->gw, 0);

@@ -2,10 +2,10 @@
  * db.c - the database connection of one web worker thread.
  *
  * libcommon's hs_db belongs to a libuv loop; the web workers are civetweb's threads, so each
- * gets a plain libpq connection of its own here (opened by civetweb's init_thread callback,
- * closed by exit_thread).  Every statement is prepared once per connection, keyed by its SQL
- * text, so handlers write SQL where it is used and still never splice a value into it.  The
- * SQLSTATE of a failure is handed back: a unique violation is the user's 409, not our 500.
+ * gets a plain libpq connection of its own here (made by civetweb's init_thread callback,
+ * connected on first use, closed by exit_thread).  Every statement is prepared once per
+ * connection, keyed by its SQL text, so handlers write SQL where it is used and still never
+ * splice a value into it.  The SQLSTATE of a failure is handed back: a unique violation is the user's 409, not our 500.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,10 +49,8 @@ gw_db_open(const char *conninfo)
 		free(d);
 		return NULL;
 	}
-	d->conn = PQconnectdb(conninfo);
-	if (PQstatus(d->conn) != CONNECTION_OK)
-		hs_log_warn("gateway.db", "connect failed (retried per query): %s",
-		    hs_logq(PQerrorMessage(d->conn)));
+	/* Connected on first use: a worker that only ever serves files or holds a WebSocket
+	 * costs PostgreSQL no connection. */
 	return d;
 }
 
@@ -79,7 +77,10 @@ ensure_connected(struct gw_db *d)
 {
 	if (PQstatus(d->conn) == CONNECTION_OK)
 		return true;
-	PQreset(d->conn);
+	if (d->conn == NULL)
+		d->conn = PQconnectdb(d->conninfo);
+	else
+		PQreset(d->conn);
 	forget_statements(d);
 	if (PQstatus(d->conn) == CONNECTION_OK)
 		return true;
@@ -185,6 +186,6 @@ gw_db_commit(struct gw_db *d)
 void
 gw_db_rollback(struct gw_db *d)
 {
-	if (PQtransactionStatus(d->conn) != PQTRANS_IDLE)
+	if (d->conn != NULL && PQtransactionStatus(d->conn) != PQTRANS_IDLE)
 		(void)simple(d, "ROLLBACK");
 }

@@ -181,6 +181,16 @@ void gw_reply_error(struct gw_req *r, int status, const char *code, const char *
     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* 500 for a failed query, or 409/400 when the SQLSTATE says the input was at fault. */
 void gw_reply_db(struct gw_req *r, const char *sqlstate);
+/* Runs a statement; NULL after replying: 409 with the text conflict for a unique violation
+ * when conflict is given, else as gw_reply_db. */
+PGresult *gw_run(struct gw_req *r, const char *sql, int n, const char *const *params,
+    const char *conflict);
+/* gw_run with the request body as $1 (jsonb) and extra (at most 5) as $2...; */
+PGresult *gw_run_body(struct gw_req *r, const char *sql, int n, const char *const *extra,
+    const char *conflict);
+/* Sends column 0 of row 0 (JSON text) with status, or 404 what when there is none; clears
+ * res.  True when it was found. */
+bool gw_reply_row(struct gw_req *r, PGresult *res, int status, const char *what);
 /* Runs a query answering one row of one JSON text column and sends it (404 when no row). */
 void gw_reply_query(struct gw_req *r, const char *sql, int n, const char *const *params);
 void gw_reply_query_as(struct gw_req *r, int status, const char *sql, int n,
@@ -194,6 +204,10 @@ void gw_reply_header(struct gw_req *r, const char *line);
 bool gw_query(const struct gw_req *r, const char *name, char *buf, size_t len);
 /* offset/limit of a list route (defaults 0/50, limit at most 1000); false after replying 400. */
 bool gw_paging(struct gw_req *r, long long *offset, long long *limit);
+/* The body as text for a jsonb parameter (malloc'd); NULL after replying 500. */
+char *gw_body_text(struct gw_req *r);
+/* A copy of the body for the audit trail, without passwords ("password_changed": true). */
+cJSON *gw_body_redacted(const struct gw_req *r);
 /* Body fields. gw_body_str: NULL when absent or not a string. */
 const char *gw_body_str(const struct gw_req *r, const char *name);
 bool gw_body_has(const struct gw_req *r, const char *name);

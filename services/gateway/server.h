@@ -41,6 +41,7 @@ struct gw {
 
 	pthread_mutex_t ws_mu;       /* guards the WebSocket clients */
 	struct gw_ws *ws;
+	int n_ws, max_ws;            /* WebSocket clients now, and the cap (see http.c) */
 
 	unsigned long long requests, errors5xx;
 };

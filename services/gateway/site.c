@@ -48,81 +48,6 @@ bad(struct gw_req *r, const char *field, const char *fmt, ...)
 	return false;
 }
 
-/* The body as text for a jsonb parameter (malloc'd); NULL after replying. */
-static char *
-body_text(struct gw_req *r)
-{
-	char *s = cJSON_PrintUnformatted(r->body);
-
-	if (s == NULL)
-		gw_reply_error(r, 500, "internal", NULL, "out of memory");
-	return s;
-}
-
-/* Runs a statement; NULL after replying (409 with conflict for a unique violation when
- * given, else per gw_reply_db). */
-static PGresult *
-run(struct gw_req *r, const char *sql, int n, const char *const *p, const char *conflict)
-{
-	PGresult *res;
-	char st[6];
-
-	if (gw_db_q(r->db, sql, n, p, &res, st) != HS_OK) {
-		if (conflict != NULL && strcmp(st, "23505") == 0)
-			gw_reply_error(r, 409, "conflict", NULL, "%s", conflict);
-		else
-			gw_reply_db(r, st);
-		return NULL;
-	}
-	return res;
-}
-
-/* Sends column 0 of row 0 with status, or 404 "what" when there is no row; clears res. */
-static bool
-reply_row(struct gw_req *r, PGresult *res, int status, const char *what)
-{
-	bool found = PQntuples(res) > 0 && !PQgetisnull(res, 0, 0);
-
-	if (found)
-		gw_reply_text(r, status, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
-	else
-		gw_reply_error(r, 404, "not_found", NULL, "%s", what);
-	PQclear(res);
-	return found;
-}
-
-/* Runs sql with the body as $1 and extra as $2...; NULL after replying. */
-static PGresult *
-run_body(struct gw_req *r, const char *sql, int n, const char *const *extra,
-    const char *conflict)
-{
-	const char *p[4];
-	char *b = body_text(r);
-	PGresult *res;
-
-	if (b == NULL)
-		return NULL;
-	p[0] = b;
-	for (int i = 0; i < n && i < 3; i++)
-		p[i + 1] = extra[i];
-	res = run(r, sql, n + 1, p, conflict);
-	free(b);
-	return res;
-}
-
-/* The body without its secrets, for the audit trail. */
-static cJSON *
-redacted(const struct gw_req *r)
-{
-	cJSON *d = cJSON_Duplicate(r->body, true);
-
-	if (d != NULL && cJSON_GetObjectItemCaseSensitive(d, "password") != NULL) {
-		cJSON_DeleteItemFromObjectCaseSensitive(d, "password");
-		cJSON_AddBoolToObject(d, "password_changed", true);
-	}
-	return d;
-}
-
 static bool
 has_ctl(const char *s)
 {
@@ -305,6 +230,29 @@ v_roles(struct gw_req *r)
 	return true;
 }
 
+/* The roles of the server this gateway runs on must keep the site (website or gateway)
+ * and the watchdog (wcf): taking them away here would lock the administrator out. */
+static bool
+keeps_this_site(struct gw_req *r)
+{
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(r->body, "roles"), *it;
+	bool web = false, wcf = false;
+
+	if (a == NULL)
+		return true;
+	cJSON_ArrayForEach(it, a) {
+		int role = hs_role_parse(it->valuestring); /* v_roles checked the names */
+		web |= role == HS_ROLE_WEBSITE || role == HS_ROLE_GATEWAY;
+		wcf |= role == HS_ROLE_WCF;
+	}
+	if (web && wcf)
+		return true;
+	gw_reply_error(r, 409, "conflict", "roles",
+	    "server %s is the one this web site runs on: it must keep the %s role",
+	    r->param[0], !wcf ? "wcf" : "website or gateway");
+	return false;
+}
+
 static bool
 server_body_ok(struct gw_req *r, bool create)
 {
@@ -338,17 +286,19 @@ h_server_create(struct gw_req *r)
 	if (!server_body_ok(r, true))
 		return;
 	/* Without an id: the lowest free server number. */
-	if ((res = run_body(r,
+	if ((res = gw_run_body(r,
 	    "WITH s AS (INSERT INTO servers (id, name, host, roles) "
-	    "  SELECT coalesce((j->>'id')::smallint, (SELECT min(g) FROM generate_series(1, 99) g "
-	    "    WHERE g NOT IN (SELECT id FROM servers))), j->>'name', coalesce(j->>'host', ''), "
+	    "  SELECT n.id, j->>'name', coalesce(j->>'host', ''), "
 	    "  ARRAY(SELECT jsonb_array_elements_text(j->'roles')) "
-	    "  FROM (SELECT $1::jsonb AS j) x RETURNING *) "
+	    "  FROM (SELECT $1::jsonb AS j) x, LATERAL (SELECT coalesce((j->>'id')::smallint, "
+	    "    (SELECT min(g) FROM generate_series(1, 99) g "
+	    "     WHERE g NOT IN (SELECT id FROM servers))) AS id) n "
+	    "  WHERE n.id IS NOT NULL RETURNING *) "
 	    "SELECT " SERVER_OBJ ", s.id FROM s", 0, NULL,
 	    "there is already a server with that id")) == NULL)
 		return;
 	snprintf(id, sizeof(id), "%s", PQntuples(res) == 1 ? PQgetvalue(res, 0, 1) : "");
-	if (reply_row(r, res, 201, "no server number is free"))
+	if (gw_reply_row(r, res, 201, "no server number is free"))
 		gw_audit(r, "server.create", id, cJSON_Duplicate(r->body, true));
 }
 
@@ -366,7 +316,9 @@ h_server_update(struct gw_req *r)
 		bad(r, "id", "a server's id cannot be changed");
 		return;
 	}
-	if ((res = run_body(r,
+	if (atoll(r->param[0]) == gw_svc(r->gw)->server_id && !keeps_this_site(r))
+		return;
+	if ((res = gw_run_body(r,
 	    "WITH s AS (UPDATE servers s SET "
 	    "  name = CASE WHEN j ? 'name' THEN j->>'name' ELSE s.name END, "
 	    "  host = CASE WHEN j ? 'host' THEN j->>'host' ELSE s.host END, "
@@ -375,7 +327,7 @@ h_server_update(struct gw_req *r)
 	    "  FROM (SELECT $1::jsonb AS j) x WHERE s.id = $2::smallint RETURNING s.*) "
 	    "SELECT " SERVER_OBJ " FROM s", 1, extra, NULL)) == NULL)
 		return;
-	if (reply_row(r, res, 200, "no such server"))
+	if (gw_reply_row(r, res, 200, "no such server"))
 		gw_audit(r, "server.update", r->param[0], cJSON_Duplicate(r->body, true));
 }
 
@@ -395,7 +347,7 @@ h_server_delete(struct gw_req *r)
 		return;
 	}
 	/* Its setting overrides go with it (settings has no foreign key: 0 is not a server). */
-	if ((res = run(r, "WITH s AS (DELETE FROM servers WHERE id = $1::smallint RETURNING id), "
+	if ((res = gw_run(r, "WITH s AS (DELETE FROM servers WHERE id = $1::smallint RETURNING id), "
 	    "o AS (DELETE FROM settings WHERE server_id IN (SELECT id FROM s)) "
 	    "SELECT id FROM s", 1, p, NULL)) == NULL)
 		return;
@@ -459,7 +411,7 @@ h_ps_create(struct gw_req *r)
 
 	if (!ps_body_ok(r))
 		return;
-	if ((res = run_body(r,
+	if ((res = gw_run_body(r,
 	    "WITH p AS (INSERT INTO phone_systems (id, type, name, host, port, password, enabled) "
 	    "  SELECT coalesce((j->>'id')::smallint, 1), 'mivoice-office-250', "
 	    "  coalesce(j->>'name', 'PBX'), coalesce(j->>'host', ''), coalesce((j->>'port')::int, "
@@ -469,8 +421,8 @@ h_ps_create(struct gw_req *r)
 	    "there is already a phone system (one per site): change it with PATCH "
 	    "/phone-systems/1")) == NULL)
 		return;
-	if (reply_row(r, res, 201, "not created"))
-		gw_audit(r, "phone_system.create", "1", redacted(r));
+	if (gw_reply_row(r, res, 201, "not created"))
+		gw_audit(r, "phone_system.create", "1", gw_body_redacted(r));
 }
 
 static void
@@ -481,7 +433,7 @@ h_ps_update(struct gw_req *r)
 
 	if (!param_small(r, 32767) || !ps_body_ok(r))
 		return;
-	if ((res = run_body(r,
+	if ((res = gw_run_body(r,
 	    "WITH p AS (UPDATE phone_systems p SET "
 	    "  name = CASE WHEN j ? 'name' THEN j->>'name' ELSE p.name END, "
 	    "  host = CASE WHEN j ? 'host' THEN j->>'host' ELSE p.host END, "
@@ -491,8 +443,8 @@ h_ps_update(struct gw_req *r)
 	    "  FROM (SELECT $1::jsonb AS j) x WHERE p.id = $2::smallint RETURNING p.*) "
 	    "SELECT " PS_OBJ " FROM p", 1, extra, NULL)) == NULL)
 		return;
-	if (reply_row(r, res, 200, "no such phone system"))
-		gw_audit(r, "phone_system.update", r->param[0], redacted(r));
+	if (gw_reply_row(r, res, 200, "no such phone system"))
+		gw_audit(r, "phone_system.update", r->param[0], gw_body_redacted(r));
 }
 
 static void
@@ -504,7 +456,7 @@ h_ps_delete(struct gw_req *r)
 
 	if (!param_small(r, 32767))
 		return;
-	if ((res = run(r, "DELETE FROM phone_systems WHERE id = $1::smallint RETURNING id", 1, p,
+	if ((res = gw_run(r, "DELETE FROM phone_systems WHERE id = $1::smallint RETURNING id", 1, p,
 	    NULL)) == NULL)
 		return;
 	found = PQntuples(res) == 1;
@@ -727,7 +679,7 @@ h_email_put(struct gw_req *r)
 		goto out;
 	}
 	p[0] = text;
-	res = run(r, "INSERT INTO settings (server_id, key, value) "
+	res = gw_run(r, "INSERT INTO settings (server_id, key, value) "
 	    "SELECT 0, 'smtp.' || key, value FROM jsonb_each_text($1::jsonb) "
 	    "ON CONFLICT (server_id, key) DO UPDATE SET value = EXCLUDED.value", 1, p, NULL);
 	free(text);
@@ -1065,7 +1017,7 @@ h_alert_ack(struct gw_req *r)
 	if (!gw_param_id(r, 0, &id))
 		return;
 	/* The outer SELECT sees the row as it was before the update. */
-	if ((res = run(r,
+	if ((res = gw_run(r,
 	    "WITH a AS (UPDATE alerts a SET acknowledged_at = now(), acknowledged_by = $2 "
 	    "  WHERE a.id = $1::bigint AND a.acknowledged_at IS NULL RETURNING a.*) "
 	    "SELECT (SELECT " ALERT_OBJ " FROM a), (SELECT a.code FROM a), "
@@ -1080,7 +1032,7 @@ h_alert_ack(struct gw_req *r)
 		cJSON *d = cJSON_CreateObject();
 		cJSON_AddStringToObject(d, "code", code);
 		gw_audit(r, "alert.acknowledge", r->param[0], d);
-		reply_row(r, res, 200, "no such alert");
+		gw_reply_row(r, res, 200, "no such alert");
 		return;
 	}
 	PQclear(res);

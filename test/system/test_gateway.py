@@ -390,3 +390,93 @@ def test_password_reset_by_emailed_link(gw):
         assert "user.password_reset_requested" in acts and "user.password_reset" in acts
     finally:
         smtp.stop()
+
+
+def ws_connect(hs, cookie=None):
+    """Opens the live view's WebSocket as a browser would (session cookie); returns the
+    connection or the HTTP status of the refused handshake."""
+    import asyncio
+    import websockets
+
+    uri = hs.base.replace("http://", "ws://") + "/live/ws"
+    headers = {"Cookie": f"hs_session={cookie}"} if cookie else {}
+
+    async def go():
+        try:
+            return await websockets.connect(uri, extra_headers=headers, open_timeout=5)
+        except websockets.exceptions.InvalidStatusCode as e:
+            return e.status_code
+    return go()
+
+
+def test_live_websocket_login_snapshot_and_cap(gw):
+    """Anonymous → 401; an engineer's first message is the snapshot; live views are capped at
+    three quarters of web.threads (hslib runs 4: two live views), and the rest stay free for
+    HTTP, so the site still answers with every live place taken."""
+    import asyncio
+
+    assert gw.settings["web.threads"] == 4
+    api = engineer(gw)
+    cookie = api.s.cookies.get("hs_session")
+
+    async def scenario():
+        assert await ws_connect(gw) == 401
+        open_ws = []
+        try:
+            for _ in range(2):
+                ws = await ws_connect(gw, cookie)
+                assert not isinstance(ws, int), f"refused with {ws}"
+                first = json.loads(await asyncio.wait_for(ws.recv(), 5))
+                assert first["topic"] == "live.snapshot"
+                assert isinstance(first["body"], (list, dict))
+                open_ws.append(ws)
+            assert await ws_connect(gw, cookie) == 503
+            loop = asyncio.get_running_loop()
+            r = await loop.run_in_executor(None, lambda: api.req("GET", "/session"))
+            assert r.status_code == 200
+        finally:
+            for ws in open_ws:
+                await ws.close()
+        # a closed live view gives its place back
+        async def reopened():
+            ws = await ws_connect(gw, cookie)
+            if isinstance(ws, int):
+                return False
+            await ws.close()
+            return True
+        for _ in range(50):
+            if await reopened():
+                return
+            await asyncio.sleep(0.1)
+        raise AssertionError("the place of a closed live view was not given back")
+
+    asyncio.run(scenario())
+
+
+def test_idle_keep_alive_connections_do_not_lock_out_the_site(gw):
+    """civetweb gives a connection a worker for its keep-alive life: browsers that go idle
+    with web.threads connections open must not shut everybody else out for long."""
+    import socket
+    import time
+
+    host, port = "127.0.0.1", gw.settings["web.http_port"]
+    api = engineer(gw)
+    cookie = api.s.cookies.get("hs_session")
+    req = (f"GET /api/v1/session HTTP/1.1\r\nHost: {host}\r\n"
+           f"Cookie: hs_session={cookie}\r\n\r\n").encode()
+    idle = []
+    try:
+        for _ in range(gw.settings["web.threads"]):
+            s = socket.create_connection((host, port), timeout=5)
+            s.sendall(req)
+            head = s.recv(4096)
+            assert head.startswith(b"HTTP/1.1 200") and b"Connection: keep-alive" in head, head
+            idle.append(s)  # answered, kept alive, now idle: each holds a worker
+        t0 = time.monotonic()
+        r = api.req("GET", "/session", headers={"Connection": "close"})
+        waited = time.monotonic() - t0
+        assert r.status_code == 200
+    finally:
+        for s in idle:
+            s.close()
+    assert waited < 8, f"a new visitor waited {waited:.1f} s behind idle connections"

@@ -146,9 +146,6 @@ def test_servers_list_create_update_delete(gw):
     assert gw.watchdog_running()
 
 
-@pytest.mark.xfail(strict=True, reason="bug: POST /servers without an id when 1..99 are all "
-                   "taken answers 400 'a value is out of range or malformed' (NOT NULL "
-                   "violation), not the documented 404 (site.c h_server_create)")
 def test_no_free_server_number_is_404(gw):
     eng = engineer(gw)
     with gw.db.connect() as c:
@@ -157,6 +154,21 @@ def test_no_free_server_number_is_404(gw):
     r = eng.req("POST", "/servers", {"name": "One too many"})
     error(r, 404, "not_found")
     assert db_one(gw, "SELECT count(*) FROM servers")[0] == 99
+
+
+def test_own_server_keeps_the_site_and_ids_are_checked(gw):
+    """The server this gateway runs on cannot lose the website/gateway or wcf roles from here
+    (the administrator would lock themselves out); an id too large for any number is 404."""
+    eng = engineer(gw)
+    me = gw.settings.get("server.id", 1)
+    roles = eng.req("GET", f"/servers/{me}").json()["roles"]
+    for drop in (("website", "gateway"), ("wcf",)):
+        r = eng.req("PATCH", f"/servers/{me}", {"roles": [x for x in roles if x not in drop]})
+        error(r, 409, "conflict")
+    assert eng.req("GET", f"/servers/{me}").json()["roles"] == roles
+    for bad in ("99999999999999999999999", "1e3", "+1", "%201", "0x10"):
+        r = eng.req("GET", f"/users/{bad}")
+        error(r, 404, "not_found")
 
 
 def test_role_change_stops_and_starts_its_service(gw):

@@ -492,7 +492,7 @@ def main():
               f"{best['wrk_cpu'] / best['rps'] * 1e6:.1f} us per request)")
         ans, opened = served_at_once(gw, api_path, current)
         print(f"{'keep-alive clients answered at once':38} {ans:>10} of {opened}   web.threads "
-              f"{current}: civetweb holds a worker per connection for its keep-alive life (30 s)")
+              f"{current}: civetweb holds a worker per connection for its keep-alive life (up to 5 s idle)")
         if best["p50_us"] >= 30_000 and best["gw_cpu"] < 0.25:
             print(f"{'note':38} p50 >= 30 ms with an idle gateway: the ~40 ms of TCP delayed ACK"
                   f" against Nagle (the reply leaves in several send()s, TCP_NODELAY is off)")
