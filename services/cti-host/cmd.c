@@ -85,10 +85,13 @@ ctl_done(struct cti *cti, void *arg, const struct oai_msg *m)
 	}
 	body = cJSON_CreateObject();
 	cJSON_AddStringToObject(body, "command", oai_cmd_wire(c->cmd));
+	/* A consultation answers both: the call it acted on and the one it made.  call_id is
+	 * the first, or the new one when that is all there is (make call). */
 	if (oai_msg_has(m, OAI_F_CALL_ID))
 		cJSON_AddStringToObject(body, "call_id", oai_msg_str(m, OAI_F_CALL_ID));
 	if (oai_msg_has(m, OAI_F_NEW_CALL_ID))
-		cJSON_AddStringToObject(body, "call_id", oai_msg_str(m, OAI_F_NEW_CALL_ID));
+		cJSON_AddStringToObject(body, oai_msg_has(m, OAI_F_CALL_ID) ? "new_call_id" :
+		    "call_id", oai_msg_str(m, OAI_F_NEW_CALL_ID));
 	hs_bus_reply(c->req, HS_OK, body, NULL);
 	free(c);
 }

@@ -8,6 +8,7 @@
  * disabled user or a changed role takes effect within that time on every gateway of the
  * site, and at once on this one (gw_auth_forget).
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,12 +82,24 @@ gw_perm_mask(const char *csv)
 
 /* ---- small crypto helpers ---------------------------------------------------------------- */
 
+/* OpenSSL 3 looks a digest up by name on every use of EVP_sha256(); every request hashes
+ * its session key, so the lookup is done once. */
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void
+sha256_fetch(void)
+{
+	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 void
 gw_sha256(const char *s, unsigned char out[32])
 {
 	unsigned int len = 32;
 
-	EVP_Digest(s, strlen(s), out, &len, EVP_sha256(), NULL);
+	pthread_once(&sha256_once, sha256_fetch);
+	EVP_Digest(s, strlen(s), out, &len, sha256_md != NULL ? sha256_md : EVP_sha256(), NULL);
 }
 
 bool
@@ -113,8 +126,13 @@ gw_random_token(char *out, size_t outlen, size_t nbytes)
 static void
 hex32(const unsigned char k[32], char out[65])
 {
-	for (int i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", k[i]);
+	static const char digits[] = "0123456789abcdef";
+
+	for (int i = 0; i < 32; i++) {
+		out[2 * i] = digits[k[i] >> 4];
+		out[2 * i + 1] = digits[k[i] & 15];
+	}
+	out[64] = '\0';
 }
 
 /* bytea parameter in hex form: "\x<64 hex>". */
