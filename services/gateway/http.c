@@ -1,7 +1,7 @@
 /*
  * http.c - the web server: civetweb set-up, dispatch of /api/v1 to the route tables, the
  * checks every route goes through (log-in, CSRF, forced password change, permission), the
- * reply helpers, and the WebSocket of the live view.
+ * reply helpers.  The live view's WebSocket is ws.c.
  *
  * Every API reply carries Content-Length (so connections stay alive under load), no-store
  * caching and nosniff; static files get a Content-Security-Policy that allows only our own
@@ -586,142 +586,6 @@ api_handler(struct mg_connection *conn, void *cbdata)
 	return r.status;
 }
 
-/* ---- WebSocket of the live view ---------------------------------------------------------- */
-
-struct gw_ws {
-	struct mg_connection *conn;
-	struct gw_ws *next;
-};
-
-static int
-ws_connect(const struct mg_connection *cconn, void *cbdata)
-{
-	struct gw *gw = cbdata;
-	struct mg_connection *conn = (struct mg_connection *)cconn;
-	struct gw_req r;
-
-	memset(&r, 0, sizeof(r));
-	r.gw = gw;
-	r.conn = conn;
-	r.ri = mg_get_request_info(conn);
-	r.db = mg_get_thread_pointer(conn);
-	r.method = "GET";
-	r.path = "/live/ws";
-	snprintf(r.client_ip, sizeof(r.client_ip), "%s", r.ri->remote_addr);
-	if (r.db == NULL) {
-		gw_reply_error(&r, 503, "internal", NULL, "no database connection");
-	} else if (!gw_auth_request(&r)) {
-		gw_reply_error(&r, 401, "unauthenticated", NULL, "log in first");
-	} else if (r.user.must_change) {
-		gw_reply_error(&r, 403, "password_change_required", NULL,
-		    "change your password first");
-	} else if (!gw_has_perm(&r, GW_P_REPORTING_REALTIME)) {
-		gw_reply_error(&r, 403, "forbidden", NULL, "you need the %s permission",
-		    gw_perm_name(GW_P_REPORTING_REALTIME));
-	} else {
-		/* Each live connection holds a worker thread for its life; the cap keeps some for
-		 * HTTP.  Two connecting at once may both pass: the cap is a guard, not a count. */
-		pthread_mutex_lock(&gw->ws_mu);
-		bool room = gw->n_ws < gw->max_ws;
-		pthread_mutex_unlock(&gw->ws_mu);
-		if (room)
-			return 0;
-		gw_reply_error(&r, 503, "busy", NULL,
-		    "too many live connections (%d); close a live view or raise web.threads",
-		    gw->max_ws);
-	}
-	if (r.db != NULL)
-		gw_db_rollback(r.db);
-	return 1; /* refuses the upgrade, with the reply above */
-}
-
-static void
-ws_ready(struct mg_connection *conn, void *cbdata)
-{
-	struct gw *gw = cbdata;
-	struct gw_ws *w = calloc(1, sizeof(*w));
-	size_t len;
-	char *list, *msg;
-
-	if (w == NULL)
-		return;
-	w->conn = conn;
-	mg_set_user_connection_data(conn, w);
-	/*
-	 * The state as it is now, then every change.  Under ws_mu, which broadcasts hold: a
-	 * change made after the snapshot is sent after it, never before it (the client would
-	 * overwrite it with older state); one made before may come twice, which is harmless.
-	 */
-	pthread_mutex_lock(&gw->ws_mu);
-	if ((list = gw_live_list_json(gw->live, GW_LIVE_EXTENSION, 0, 0, &len)) != NULL) {
-		size_t mlen = len + 64;
-		if ((msg = malloc(mlen)) != NULL) {
-			int n = snprintf(msg, mlen, "{\"topic\":\"live.snapshot\",\"body\":%s}", list);
-			mg_websocket_write(conn, MG_WEBSOCKET_OPCODE_TEXT, msg, (size_t)n);
-			free(msg);
-		}
-		free(list);
-	}
-	w->next = gw->ws;
-	gw->ws = w;
-	gw->n_ws++;
-	pthread_mutex_unlock(&gw->ws_mu);
-}
-
-static int
-ws_data(struct mg_connection *conn, int bits, char *data, size_t len, void *cbdata)
-{
-	(void)cbdata;
-	(void)data;
-	(void)len;
-	/* Clients only listen; a close frame ends the connection, a ping is answered. */
-	if ((bits & 0x0f) == MG_WEBSOCKET_OPCODE_CONNECTION_CLOSE)
-		return 0;
-	if ((bits & 0x0f) == MG_WEBSOCKET_OPCODE_PING)
-		mg_websocket_write(conn, MG_WEBSOCKET_OPCODE_PONG, data, len);
-	return 1;
-}
-
-static void
-ws_close(const struct mg_connection *conn, void *cbdata)
-{
-	struct gw *gw = cbdata;
-	struct gw_ws *w = mg_get_user_connection_data(conn);
-
-	if (w == NULL)
-		return;
-	pthread_mutex_lock(&gw->ws_mu);
-	for (struct gw_ws **pp = &gw->ws; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == w) {
-			*pp = w->next;
-			gw->n_ws--;
-			break;
-		}
-	pthread_mutex_unlock(&gw->ws_mu);
-	free(w);
-}
-
-void
-gw_ws_broadcast(struct gw *gw, const char *msg, size_t len)
-{
-	pthread_mutex_lock(&gw->ws_mu);
-	for (struct gw_ws *w = gw->ws; w != NULL; w = w->next)
-		mg_websocket_write(w->conn, MG_WEBSOCKET_OPCODE_TEXT, msg, len);
-	pthread_mutex_unlock(&gw->ws_mu);
-}
-
-int
-gw_ws_count(struct gw *gw)
-{
-	int n = 0;
-
-	pthread_mutex_lock(&gw->ws_mu);
-	for (struct gw_ws *w = gw->ws; w != NULL; w = w->next)
-		n++;
-	pthread_mutex_unlock(&gw->ws_mu);
-	return n;
-}
-
 /* ---- server ------------------------------------------------------------------------------ */
 
 static void *
@@ -808,8 +672,7 @@ gw_http_start(struct gw *gw)
 		return HS_EBUSY;
 	}
 	mg_set_request_handler(gw->mg, API_PREFIX "/", api_handler, gw);
-	mg_set_websocket_handler(gw->mg, API_PREFIX "/live/ws", ws_connect, ws_ready, ws_data,
-	    ws_close, gw);
+	gw_ws_register(gw, API_PREFIX "/live/ws");
 	hs_log_info("gateway.listen", "ports=%s root=%s threads=%s", hs_logq(ports),
 	    hs_logq(hs_conf_str(c, "web.root")), threads);
 	return HS_OK;

@@ -41,7 +41,7 @@ struct gw {
 
 	pthread_mutex_t ws_mu;       /* guards the WebSocket clients */
 	struct gw_ws *ws;
-	int n_ws, max_ws;            /* WebSocket clients now, and the cap (see http.c) */
+	int n_ws, max_ws;            /* WebSocket clients now, and the cap (ws.c, http.c) */
 
 	unsigned long long requests, errors5xx;
 };
@@ -55,7 +55,10 @@ void gw_settings_get(struct gw *gw, struct gw_settings *out);
 /* http.c */
 hs_err gw_http_start(struct gw *gw);
 void gw_http_stop(struct gw *gw);
-/* Pushes a message to every WebSocket client allowed to see live state. */
+
+/* ws.c: the live view's WebSocket at path (on gw->mg). */
+void gw_ws_register(struct gw *gw, const char *path);
+/* Loop thread: queues a change for every live view; never waits for a client. */
 void gw_ws_broadcast(struct gw *gw, const char *msg, size_t len);
 int gw_ws_count(struct gw *gw);
 

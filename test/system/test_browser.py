@@ -5,7 +5,9 @@ cti-host and the logger on pbxsim.
 What a user sees and can do: the forced first-login password change, a restricted user's
 navigation and refused routes, the live extension tiles following a ringing phone within a
 second, a cleared call in the Call List with its segments, names shown as text (never as
-markup), and a keyboard-only log-in.  Test hooks: web-ui/README.md.
+markup), a keyboard-only log-in, focus and title following a route change, and the list +
+form screens (create, edit, error in place, two-step delete, read-only record).  Test
+hooks: web-ui/README.md.
 """
 
 import time
@@ -152,8 +154,12 @@ def test_engineer_creates_restricted_user(site, driver):
     click(driver, "#user-save")
     row = find(driver, f'#users-table tr[data-username="{user}"]')
     assert "Rita Reader" in row.text and "must change password" in row.text
-    # the role as the form shows it (the table's Role column is blank: GET /users gives
-    # role_id only, and Users.tsx shows u.role)
+    # the Role column names the role (GET /users gives role_id only: the name is GET /roles')
+    assert [th.get_attribute("textContent") for th in
+            driver.find_elements(By.CSS_SELECTOR, "#users-table thead th")][2] == "Role"
+    role_cell = f'#users-table tr[data-username="{user}"] td:nth-of-type(2)'
+    wait_text(driver, role_cell, lambda t: t == role, f"the role {role} in the user's row")
+    # and the form shows the same role
     click(driver, f'#user-edit-{row.get_attribute("data-user-id")}')
     wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, "#user-username")
          .get_attribute("value") == user, "the user's form")
@@ -168,6 +174,13 @@ def test_engineer_creates_restricted_user(site, driver):
     profiles = {p["id"]: p["name"] for p in eng.ok("GET", "/security-profiles")["items"]}
     assert profiles[roles[role]["profile_id"]] == "Reporting Only"
     assert roles[role]["access_scope"] == "own"
+    # every row of the table names its user's role as the API has it
+    role_of = {u["username"]: u["role_id"] for u in eng.ok("GET", "/users")["items"]}
+    role_name = {r["id"]: r["name"] for r in roles.values()}
+    shown = {tr.get_attribute("data-username"): tr.find_elements(By.CSS_SELECTOR, "td")[1].text.strip()
+             for tr in driver.find_elements(By.CSS_SELECTOR, "#users-table tr[data-username]")}
+    assert shown[user] == role
+    assert shown == {u: role_name.get(role_of[u], "") for u in shown}, shown
 
     # the new user: forced change first, then only what the profile allows
     ui_logout(driver)
@@ -382,3 +395,193 @@ def click_by_keyboard(driver, element_id, limit=40):
         driver.switch_to.active_element.send_keys(Keys.TAB)
     assert active_id(driver) == element_id, f"{element_id} not reached by Tab"
     driver.switch_to.active_element.send_keys(Keys.ENTER)
+
+
+def keyboard_to(driver, element_id, back=False, limit=40):
+    """Tabs (Shift+Tab with back) until element_id has focus, at most `limit` stops."""
+    keys = (Keys.SHIFT, Keys.TAB) if back else (Keys.TAB,)
+    for _ in range(limit):
+        if active_id(driver) == element_id:
+            return
+        driver.switch_to.active_element.send_keys(*keys)
+    assert active_id(driver) == element_id, f"{element_id} not reached by {'Shift+' if back else ''}Tab"
+
+
+def wait_page_focused(driver, title):
+    """After a route change: the new page's h1 has focus and names the page, as does the
+    document's title."""
+    wait(driver, lambda d: active_id(d) == "page-title"
+         and d.switch_to.active_element.text.strip() == title, f"focus on the h1 {title!r}")
+    h1 = driver.switch_to.active_element
+    assert h1.tag_name == "h1" and h1.get_attribute("tabindex") == "-1"
+    wait(driver, lambda d: d.title == f"{title} – Hookswitch", f"document.title of {title}")
+
+
+# ---- 7 -----------------------------------------------------------------------------------
+
+
+def test_route_change_moves_focus_to_the_page_heading(site, driver):
+    ui_login(driver, site, ENGINEER, ENGINEER_DEFAULT, new_pw=NEW_PW)
+    wait(driver, lambda d: d.title == "System Status – Hookswitch", "the home page's title")
+
+    # Enter on a navigation link: the new page's heading has focus, the title follows
+    keyboard_to(driver, "nav-roles")
+    driver.switch_to.active_element.send_keys(Keys.ENTER)
+    wait(driver, lambda d: route(d) == "#/roles", "the roles route")
+    wait_page_focused(driver, "Roles")
+    # the heading is no Tab stop of its own: the next Tab goes on into the page
+    driver.switch_to.active_element.send_keys(Keys.TAB)
+    assert active_id(driver) == "role-new"
+
+    # back to the navigation (it comes before main), and another page by keyboard
+    keyboard_to(driver, "nav-users", back=True)
+    driver.switch_to.active_element.send_keys(Keys.ENTER)
+    wait(driver, lambda d: route(d) == "#/users", "the users route")
+    wait_page_focused(driver, "Users & Business Units")
+    assert driver.find_element(By.CSS_SELECTOR, 'a[data-nav="users"]').get_attribute("aria-current") == "page"
+
+    # a route change the browser makes (Back) does the same
+    driver.back()
+    wait(driver, lambda d: route(d) == "#/roles", "back on the roles route")
+    wait_page_focused(driver, "Roles")
+    # My account (outside the navigation list) too
+    keyboard_to(driver, "nav-account", back=True)
+    driver.switch_to.active_element.send_keys(Keys.ENTER)
+    wait_page_focused(driver, "My account")
+    # a parameter change on the same page keeps the focus where it is
+    keyboard_to(driver, "nav-calls", back=True)
+    driver.switch_to.active_element.send_keys(Keys.ENTER)
+    wait_page_focused(driver, "Call List")
+    find(driver, "#calls-number").click()
+    assert active_id(driver) == "calls-number"
+    driver.execute_script("location.hash = '#/calls?offset=50'")
+    wait(driver, lambda d: route(d) == "#/calls?offset=50", "the calls route with an offset")
+    time.sleep(0.5)  # give a (wrong) focus move the time to happen
+    assert active_id(driver) == "calls-number"
+    assert not console_errors(driver)
+
+
+# ---- 8 -----------------------------------------------------------------------------------
+
+
+def status_says(driver, text):
+    wait_text(driver, "#app-status", lambda t: text in t, f"the status {text!r}")
+
+
+def test_crud_screens(site, driver):
+    """The list + form screens (Access Filters, Security Profiles, Servers, Phone Systems):
+    create, edit, an error in place, the two-step delete, a read-only record."""
+    ui_login(driver, site, ENGINEER, ENGINEER_DEFAULT, new_pw=NEW_PW)
+    eng = Api(site.api)
+    assert eng.login(ENGINEER, NEW_PW).status_code == 200
+
+    def filters():
+        return {f["name"]: f for f in eng.ok("GET", "/access-filters")["items"]}
+
+    go(driver, "filters")
+    wait_text(driver, "#page-title", lambda t: t == "Access Filters", "the Access Filters page")
+    click(driver, "#filter-new")
+    assert text_of(driver, "#h-filter-form") == "New access filter"
+    type_into(driver, "#filter-name", "Sales only")
+    select_by_text(driver, "#filter-mode", "Deny (hide matching calls)")
+    type_into(driver, "#filter-extensions", "10x1")
+    click(driver, "#filter-save")
+    # the API's error, in place, the form still open with what was typed
+    err = wait_text(driver, "#filter-extensions-error", bool, "the extensions' error")
+    assert "numbers and ranges" in err
+    assert find(driver, "#filter-extensions").get_attribute("aria-invalid") == "true"
+    assert "Sales only" not in filters()
+    type_into(driver, "#filter-extensions", "1001-1005")
+    click(driver, "#filter-save")
+    status_says(driver, "Access filter Sales only saved.")
+    wait(driver, lambda d: absent(d, "#filter-form"), "the form closed")
+    made = filters()["Sales only"]
+    assert made["mode"] == "deny" and made["extensions"] == "1001-1005"
+    row = find(driver, f'#filters-table tr[data-filter-id="{made["id"]}"]')
+    assert "Deny" in row.text and "1001-1005" in row.text
+
+    # edit: the form holds the record; the row is marked; a rename lands in the list
+    click(driver, f'#filter-edit-{made["id"]}')
+    wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, "#filter-name").get_attribute("value")
+         == "Sales only", "the filter's form")
+    assert text_of(driver, "#h-filter-form") == "Edit filter Sales only"
+    assert "selected" in row.get_attribute("class")
+    assert find(driver, "#filter-extensions").get_attribute("value") == "1001-1005"
+    type_into(driver, "#filter-name", "Sales floor")
+    click(driver, "#filter-save")
+    status_says(driver, "Access filter Sales floor saved.")
+    wait(driver, lambda d: "Sales floor" in d.find_element(
+        By.CSS_SELECTOR, f'#filters-table tr[data-filter-id="{made["id"]}"]').text, "the new name listed")
+    assert filters()["Sales floor"]["id"] == made["id"]
+
+    # delete in two steps: Escape takes the question back, Confirm deletes
+    click(driver, f'#filter-edit-{made["id"]}')
+    click(driver, "#filter-delete")
+    find(driver, "#filter-delete-confirm")
+    assert active_id(driver) == "filter-delete-confirm"
+    driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+    find(driver, "#filter-delete")
+    assert absent(driver, "#filter-delete-confirm")
+    assert "Sales floor" in filters()
+    click(driver, "#filter-delete")
+    click(driver, "#filter-delete-confirm")
+    status_says(driver, "Access filter Sales floor deleted.")
+    wait(driver, lambda d: absent(d, f'#filters-table tr[data-filter-id="{made["id"]}"]'), "the row gone")
+    assert absent(driver, "#filter-form") and "Sales floor" not in filters()
+
+    # a built-in read-only profile: "View", no save, no delete, Close
+    go(driver, "profiles")
+    admin = [p for p in eng.ok("GET", "/security-profiles")["items"] if p.get("editable") is False]
+    assert admin, "no read-only profile"
+    view = find(driver, f'#profile-edit-{admin[0]["id"]}')
+    assert view.text.startswith("View")
+    view.click()
+    form = find(driver, '#profile-form[data-readonly="true"]')
+    find(driver, "#profile-readonly")
+    assert absent(driver, "#profile-save") and absent(driver, "#profile-delete")
+    assert not find(driver, "#profile-name").is_enabled()
+    assert text_of(driver, "#profile-cancel") == "Close"
+    assert form.find_element(By.CSS_SELECTOR, "#h-profile-form").text == f'Profile {admin[0]["name"]}'
+    click(driver, "#profile-cancel")
+    wait(driver, lambda d: absent(d, "#profile-form"), "the profile closed")
+    # a custom profile: created with one permission, then deleted
+    click(driver, "#profile-new")
+    type_into(driver, "#profile-name", "Listeners")
+    click(driver, "#perm-general-web_access")
+    click(driver, "#profile-save")
+    status_says(driver, "Profile Listeners saved.")
+    mine = [p for p in eng.ok("GET", "/security-profiles")["items"] if p["name"] == "Listeners"]
+    assert len(mine) == 1 and mine[0]["permissions"] == ["general.web_access"]
+    click(driver, f'#profile-edit-{mine[0]["id"]}')
+    assert find(driver, "#perm-general-web_access").is_selected()
+    click(driver, "#profile-delete")
+    click(driver, "#profile-delete-confirm")
+    status_says(driver, "Profile Listeners deleted.")
+    wait(driver, lambda d: absent(d, f'#profiles-table tr[data-profile-id="{mine[0]["id"]}"]'),
+         "the profile's row gone")
+
+    # Servers: this server listed; its id is fixed in its form; the certificate form stays
+    go(driver, "servers")
+    find(driver, '#servers-table tr[data-server-id="1"]')
+    find(driver, "#tls-form")
+    click(driver, "#server-edit-1")
+    assert not find(driver, "#server-id").is_enabled()
+    assert find(driver, "#server-role-website").is_selected()
+    assert text_of(driver, "#server-delete") == "Remove server"
+    click(driver, "#server-cancel")
+    wait(driver, lambda d: absent(d, "#server-form"), "the server form closed")
+    click(driver, "#server-new")
+    assert text_of(driver, "#h-server-form") == "Add server"
+    assert find(driver, "#server-id").get_attribute("value") == "2"  # the first free id
+    click(driver, "#server-cancel")
+
+    # Phone Systems: the extra header link, and a new record's defaults
+    go(driver, "phone-systems")
+    find(driver, "#ps-devices")
+    click(driver, "#ps-new")
+    assert text_of(driver, "#h-ps-form") == "Add phone system"
+    assert find(driver, "#ps-port").get_attribute("value") == "4000"
+    assert text_of(driver, "#ps-save") == "Add" and absent(driver, "#ps-delete")
+    click(driver, "#ps-cancel")
+    wait(driver, lambda d: absent(d, "#ps-form"), "the phone system form closed")
+    assert not console_errors(driver)

@@ -149,3 +149,13 @@ export function useAction(): [boolean, unknown, <R>(fn: () => Promise<R>) => Pro
 	const clear = useCallback(() => setErr(undefined), []);
 	return [busy, err, run, clear];
 }
+
+/* A copy of s with v added (on) or taken out: the toggle of a checkbox group. */
+export function toggled<V>(s: ReadonlySet<V>, v: V, on: boolean): Set<V> {
+	const n = new Set(s);
+	if (on)
+		n.add(v);
+	else
+		n.delete(v);
+	return n;
+}

@@ -29,14 +29,17 @@ export function Shell(p: { user: User; active: string; children: ComponentChildr
 	const main = useRef<HTMLElement>(null);
 	const first = useRef(true);
 
-	// Move focus to the new page on a route change (not on the first render), so a
-	// keyboard or screen reader user starts at its top.
+	// Move focus to the new page's heading on a route change (not on the first render),
+	// so a keyboard or screen reader user lands on the new content and hears its name;
+	// main when a page has no heading.  The page's own effects (PageHeader sets
+	// document.title) have run by now.
 	useEffect(() => {
 		if (first.current) {
 			first.current = false;
 			return;
 		}
-		main.current?.focus({ preventScroll: false });
+		const h1 = main.current?.querySelector<HTMLElement>('#page-title');
+		(h1 ?? main.current)?.focus();
 	}, [p.active]);
 
 	return (

@@ -5,13 +5,17 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 
+/*
+ * The page's h1 (#page-title) names the page in document.title, and can take focus
+ * (tabIndex -1: not a Tab stop): the shell moves focus here after a route change.
+ */
 export function PageHeader(p: { title: string; children?: ComponentChildren }) {
 	useEffect(() => {
 		document.title = p.title + ' – Hookswitch';
 	}, [p.title]);
 	return (
 		<div class="page-header">
-			<h1 id="page-title">{p.title}</h1>
+			<h1 id="page-title" tabIndex={-1}>{p.title}</h1>
 			{p.children && <div class="page-tools">{p.children}</div>}
 		</div>
 	);

@@ -6,11 +6,10 @@
  * config.users); otherwise their ids are typed as a comma list.
  */
 import { useState } from 'preact/hooks';
-import { api, fieldError, getAll } from '../api';
-import { CheckGroup, FormActions, NumberField, SelectField, TextField } from '../components/Form';
-import { ConfirmButton, Empty, Loading, PageHeader } from '../components/Widgets';
-import { notifyOk } from '../notify';
-import { splitList, useAction, useAsync } from '../util';
+import { fieldError, getAll } from '../api';
+import { CrudForm, CrudPage, type CrudSpec, type FormSlot } from '../components/CrudPage';
+import { CheckGroup, NumberField, SelectField, TextField } from '../components/Form';
+import { splitList, toggled, useAsync } from '../util';
 import type { BusinessUnit } from './Users';
 
 export interface AccessFilter {
@@ -47,62 +46,25 @@ const TEXT_FIELDS: Array<[keyof AccessFilter, string, string, string?]> = [
 	['account_code', 'filter-account-code', 'Account code'],
 ];
 
-export function AccessFiltersPage() {
-	const filters = useAsync(() => getAll<AccessFilter>('/access-filters'), []);
-	const units = useAsync(() => getAll<BusinessUnit>('/business-units', undefined, { quiet: true }).catch(() => null), []);
-	const [editing, setEditing] = useState<AccessFilter | 'new' | null>(null);
+const SPEC: CrudSpec = { path: '/access-filters', entity: 'filter', noun: 'Access filter', word: 'filter',
+	newLabel: 'New filter' };
 
+export function AccessFiltersPage() {
+	const units = useAsync(() => getAll<BusinessUnit>('/business-units', undefined, { quiet: true }).catch(() => null), []);
 	return (
-		<section aria-labelledby="page-title">
-			<PageHeader title="Access Filters">
-				<button type="button" id="filter-new" class="primary" onClick={() => setEditing('new')}>New filter</button>
-			</PageHeader>
-			<div class="split">
-				<section class="panel" aria-label="Access filters">
-					{filters.loading && !filters.data ? <Loading what="filters" /> : !filters.data?.length ? <Empty>No access filters.</Empty> : (
-						<div class="table-wrap">
-							<table class="data" id="filters-table">
-								<thead>
-									<tr>
-										<th scope="col">Name</th>
-										<th scope="col">Mode</th>
-										<th scope="col">Extensions</th>
-										<th scope="col">Call type</th>
-										<th scope="col"><span class="sr-only">Actions</span></th>
-									</tr>
-								</thead>
-								<tbody>
-									{filters.data.map((f) => (
-										<tr key={f.id} data-filter-id={f.id}
-											class={editing !== 'new' && editing?.id === f.id ? 'selected' : ''}>
-											<th scope="row">{f.name}</th>
-											<td>{f.mode === 'deny' ? 'Deny' : 'Grant'}</td>
-											<td>{text(f.extensions)}</td>
-											<td>{f.call_type || 'Any'}</td>
-											<td class="actions">
-												<button type="button" class="small" id={'filter-edit-' + f.id} onClick={() => setEditing(f)}>
-													Edit<span class="sr-only"> {f.name}</span>
-												</button>
-											</td>
-										</tr>
-									))}
-								</tbody>
-							</table>
-						</div>
-					)}
-				</section>
-				{editing && (
-					<FilterForm key={editing === 'new' ? 'new' : editing.id} filter={editing === 'new' ? null : editing}
-						units={units.data ?? null}
-						onDone={(changed) => { setEditing(null); if (changed) filters.reload(); }} />
-				)}
-			</div>
-		</section>
+		<CrudPage<AccessFilter> spec={SPEC} title="Access Filters" listLabel="Access filters"
+			columns={[
+				{ head: 'Name', rowHeader: true, cell: (f) => f.name },
+				{ head: 'Mode', cell: (f) => (f.mode === 'deny' ? 'Deny' : 'Grant') },
+				{ head: 'Extensions', cell: (f) => text(f.extensions) },
+				{ head: 'Call type', cell: (f) => f.call_type || 'Any' },
+			]}
+			form={(f) => <FilterForm {...f} units={units.data ?? null} />} />
 	);
 }
 
-function FilterForm(p: { filter: AccessFilter | null; units: BusinessUnit[] | null; onDone: (changed: boolean) => void }) {
-	const f = p.filter;
+function FilterForm(p: FormSlot<AccessFilter> & { units: BusinessUnit[] | null }) {
+	const f = p.record;
 	const [name, setName] = useState(f?.name ?? '');
 	const [mode, setMode] = useState<string>(f?.mode ?? 'grant');
 	const [texts, setTexts] = useState<Record<string, string>>(() =>
@@ -112,44 +74,20 @@ function FilterForm(p: { filter: AccessFilter | null; units: BusinessUnit[] | nu
 	const [maxD, setMaxD] = useState<number | null>(f?.max_duration ?? null);
 	const [unitIds, setUnitIds] = useState<Set<string>>(new Set((f?.business_unit_ids ?? []).map(String)));
 	const [unitText, setUnitText] = useState((f?.business_unit_ids ?? []).join(', '));
-	const [busy, err, run] = useAction();
 
-	async function submit(e: Event) {
-		e.preventDefault();
-		await run(async () => {
-			const ids = p.units ? [...unitIds].map(Number) : splitList(unitText).map(Number).filter(Number.isFinite);
-			const body: Record<string, unknown> = {
-				name: name.trim(),
-				mode,
-				...Object.fromEntries(TEXT_FIELDS.map(([k]) => [k, texts[k].trim()])),
-				call_type: callType,
-				min_duration: minD,
-				max_duration: maxD,
-				business_unit_ids: ids,
-			};
-			if (f)
-				await api.patch(`/access-filters/${f.id}`, body);
-			else
-				await api.post('/access-filters', body);
-			notifyOk(`Access filter ${body.name} saved.`);
-			p.onDone(true);
-		});
-	}
-
-	async function remove() {
-		if (!f)
-			return;
-		await run(async () => {
-			await api.del(`/access-filters/${f.id}`);
-			notifyOk(`Access filter ${f.name} deleted.`);
-			p.onDone(true);
-		});
-	}
+	const body = () => ({
+		name: name.trim(),
+		mode,
+		...Object.fromEntries(TEXT_FIELDS.map(([k]) => [k, texts[k].trim()])),
+		call_type: callType,
+		min_duration: minD,
+		max_duration: maxD,
+		business_unit_ids: p.units ? [...unitIds].map(Number) : splitList(unitText).map(Number).filter(Number.isFinite),
+	});
 
 	return (
-		<form class="panel editor" id="filter-form" onSubmit={submit} aria-labelledby="h-filter-form" noValidate>
-			<h2 id="h-filter-form">{f ? `Edit filter ${f.name}` : 'New access filter'}</h2>
-			<fieldset class="plain" disabled={busy}>
+		<CrudForm spec={SPEC} record={f} onDone={p.onDone} body={body} title={f ? undefined : 'New access filter'}>
+			{(err) => <>
 				<div class="form-grid">
 					<TextField id="filter-name" name="name" label="Name" value={name} onChange={setName} required
 						error={fieldError(err, 'name')} />
@@ -172,28 +110,12 @@ function FilterForm(p: { filter: AccessFilter | null; units: BusinessUnit[] | nu
 				{p.units ? (
 					<CheckGroup legend="Business units covered" idPrefix="filter-bu-" columns
 						options={p.units.filter((u) => u.kind === 'normal').map((u) => ({ value: String(u.id), label: u.name }))}
-						selected={unitIds}
-						onToggle={(v, on) => setUnitIds((s) => {
-							const n = new Set(s);
-							if (on)
-								n.add(v);
-							else
-								n.delete(v);
-							return n;
-						})} />
+						selected={unitIds} onToggle={(v, on) => setUnitIds((s) => toggled(s, v, on))} />
 				) : (
 					<TextField id="filter-bu-ids" name="business_unit_ids" label="Business unit ids" value={unitText}
 						onChange={setUnitText} hint="Comma-separated ids." error={fieldError(err, 'business_unit_ids')} />
 				)}
-				<FormActions>
-					<button type="submit" id="filter-save" class="primary">{f ? 'Save filter' : 'Create filter'}</button>
-					<button type="button" id="filter-cancel" onClick={() => p.onDone(false)}>Cancel</button>
-					{f && (
-						<ConfirmButton id="filter-delete" label="Delete filter" question={`Delete filter ${f.name}?`}
-							onConfirm={() => { void remove(); }} />
-					)}
-				</FormActions>
-			</fieldset>
-		</form>
+			</>}
+		</CrudForm>
 	);
 }

@@ -5,11 +5,10 @@
  * tells (has_password / password_set).
  */
 import { useState } from 'preact/hooks';
-import { api, fieldError, getAll } from '../api';
-import { CheckField, FormActions, NumberField, SelectField, TextField } from '../components/Form';
-import { ConfirmButton, Empty, Loading, PageHeader } from '../components/Widgets';
-import { notifyOk } from '../notify';
-import { formatTime, useAction, useAsync } from '../util';
+import { fieldError } from '../api';
+import { CrudForm, CrudPage, type CrudSpec, type FormSlot } from '../components/CrudPage';
+import { CheckField, NumberField, SelectField, TextField } from '../components/Form';
+import { formatTime } from '../util';
 
 interface PhoneSystem {
 	id: number;
@@ -31,100 +30,38 @@ interface PhoneSystem {
 // The gateway answers the type by its name and accepts the name or 'mivoice-office-250'.
 const TYPES = [{ value: 'MiVoice Office 250', label: 'MiVoice Office 250' }];
 
-export function PhoneSystemsPage() {
-	const list = useAsync(() => getAll<PhoneSystem>('/phone-systems'), []);
-	const [editing, setEditing] = useState<PhoneSystem | 'new' | null>(null);
+const SPEC: CrudSpec = { path: '/phone-systems', entity: 'phone-system', prefix: 'ps', noun: 'Phone system', word: '',
+	newLabel: 'Add phone system', add: true };
 
+export function PhoneSystemsPage() {
 	return (
-		<section aria-labelledby="page-title">
-			<PageHeader title="Phone Systems">
-				<button type="button" id="ps-new" class="primary" onClick={() => setEditing('new')}>Add phone system</button>
-				<a href="#/devices" class="button-link" id="ps-devices">Devices…</a>
-			</PageHeader>
-			<div class="split">
-				<section class="panel" aria-label="Phone systems">
-					{list.loading && !list.data ? <Loading what="phone systems" /> : !list.data?.length ? <Empty>No phone system yet.</Empty> : (
-						<div class="table-wrap">
-							<table class="data" id="phone-systems-table">
-								<thead>
-									<tr>
-										<th scope="col">Name</th>
-										<th scope="col">Host</th>
-										<th scope="col">Version</th>
-										<th scope="col">Last import</th>
-										<th scope="col"><span class="sr-only">Actions</span></th>
-									</tr>
-								</thead>
-								<tbody>
-									{list.data.map((s) => (
-										<tr key={s.id} data-phone-system-id={s.id}
-											class={editing !== 'new' && editing?.id === s.id ? 'selected' : ''}>
-											<th scope="row">{s.name}{s.enabled === false && <span class="muted"> (disabled)</span>}</th>
-											<td>{s.host}{s.port ? ':' + s.port : ''}{s.ct_gateway ? ' (CT Gateway)' : ''}</td>
-											<td>{s.software_version ?? ''}</td>
-											<td>{formatTime(s.last_import_at)}</td>
-											<td class="actions">
-												<button type="button" class="small" id={'ps-edit-' + s.id} onClick={() => setEditing(s)}>
-													Edit<span class="sr-only"> {s.name}</span>
-												</button>
-											</td>
-										</tr>
-									))}
-								</tbody>
-							</table>
-						</div>
-					)}
-				</section>
-				{editing && (
-					<PhoneSystemForm key={editing === 'new' ? 'new' : editing.id} ps={editing === 'new' ? null : editing}
-						onDone={(changed) => { setEditing(null); if (changed) list.reload(); }} />
-				)}
-			</div>
-		</section>
+		<CrudPage<PhoneSystem> spec={SPEC} title="Phone Systems" listLabel="Phone systems" empty="No phone system yet."
+			tools={<a href="#/devices" class="button-link" id="ps-devices">Devices…</a>}
+			columns={[
+				{ head: 'Name', rowHeader: true, cell: (s) => <>{s.name}{s.enabled === false && <span class="muted"> (disabled)</span>}</> },
+				{ head: 'Host', cell: (s) => `${s.host}${s.port ? ':' + s.port : ''}${s.ct_gateway ? ' (CT Gateway)' : ''}` },
+				{ head: 'Version', cell: (s) => s.software_version ?? '' },
+				{ head: 'Last import', cell: (s) => formatTime(s.last_import_at) },
+			]}
+			form={(f) => <PhoneSystemForm {...f} />} />
 	);
 }
 
-function PhoneSystemForm(p: { ps: PhoneSystem | null; onDone: (changed: boolean) => void }) {
-	const s = p.ps;
+function PhoneSystemForm(p: FormSlot<PhoneSystem>) {
+	const s = p.record;
 	const [type, setType] = useState(s?.type && s.type !== 'mivoice-office-250' ? s.type : TYPES[0].value);
 	const [name, setName] = useState(s?.name ?? 'PBX');
 	const [host, setHost] = useState(s?.host ?? '');
 	const [port, setPort] = useState<number | null>(s?.port ?? 4000);
 	const [password, setPassword] = useState('');
 	const [enabled, setEnabled] = useState(s?.enabled ?? true);
-	const [busy, err, run] = useAction();
 	const hasPassword = s?.has_password ?? s?.password_set;
 
-	async function submit(e: Event) {
-		e.preventDefault();
-		await run(async () => {
-			const body: Record<string, unknown> = { type, name: name.trim(), host: host.trim(), port: port ?? 4000, enabled };
-			if (password)
-				body.password = password;
-			if (s)
-				await api.patch(`/phone-systems/${s.id}`, body);
-			else
-				await api.post('/phone-systems', body);
-			notifyOk(`Phone system ${body.name} saved.`);
-			p.onDone(true);
-		});
-	}
-
-	async function remove() {
-		if (!s)
-			return;
-		await run(async () => {
-			await api.del(`/phone-systems/${s.id}`);
-			notifyOk(`Phone system ${s.name} deleted.`);
-			p.onDone(true);
-		});
-	}
-
+	const body = () => ({ type, name: name.trim(), host: host.trim(), port: port ?? 4000, enabled, ...(password ? { password } : {}) });
 	const typeOptions = TYPES.some((t) => t.value === type) ? TYPES : [...TYPES, { value: type, label: type }];
 	return (
-		<form class="panel editor" id="ps-form" onSubmit={submit} aria-labelledby="h-ps-form" noValidate>
-			<h2 id="h-ps-form">{s ? `Edit ${s.name}` : 'Add phone system'}</h2>
-			<fieldset class="plain" disabled={busy}>
+		<CrudForm spec={SPEC} record={s} onDone={p.onDone} body={body}>
+			{(err) => <>
 				<SelectField id="ps-type" name="type" label="Type" value={type} options={typeOptions} onChange={setType}
 					error={fieldError(err, 'type')} />
 				<TextField id="ps-name" name="name" label="Name" value={name} onChange={setName} required
@@ -144,15 +81,7 @@ function PhoneSystemForm(p: { ps: PhoneSystem | null; onDone: (changed: boolean)
 						{s.protocol_version && <><dt>OAI protocol</dt><dd>{s.protocol_version}</dd></>}
 					</dl>
 				)}
-				<FormActions>
-					<button type="submit" id="ps-save" class="primary">{s ? 'Save' : 'Add'}</button>
-					<button type="button" id="ps-cancel" onClick={() => p.onDone(false)}>Cancel</button>
-					{s && (
-						<ConfirmButton id="ps-delete" label="Delete" question={`Delete ${s.name}?`}
-							onConfirm={() => { void remove(); }} />
-					)}
-				</FormActions>
-			</fieldset>
-		</form>
+			</>}
+		</CrudForm>
 	);
 }

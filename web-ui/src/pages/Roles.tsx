@@ -3,11 +3,10 @@
  * do), the access scope (whose calls they see) and access filters (exceptions on top).
  */
 import { useEffect, useState } from 'preact/hooks';
-import { api, fieldError, getAll } from '../api';
-import { CheckGroup, FormActions, SelectField, TextField, type Option } from '../components/Form';
-import { ConfirmButton, Empty, Loading, PageHeader } from '../components/Widgets';
-import { notifyOk } from '../notify';
-import { useAction, useAsync } from '../util';
+import { fieldError, getAll } from '../api';
+import { CrudForm, CrudPage, type CrudSpec, type FormSlot } from '../components/CrudPage';
+import { CheckGroup, SelectField, TextField, type Option } from '../components/Form';
+import { toggled, useAsync } from '../util';
 import type { AccessFilter } from './AccessFilters';
 import type { Profile } from './Profiles';
 
@@ -35,111 +34,54 @@ export function scopeLabel(v: string): string {
 	return SCOPES.find((s) => s.value === v)?.label ?? v;
 }
 
+const SPEC: CrudSpec = { path: '/roles', entity: 'role', noun: 'Role', word: 'role', newLabel: 'New role' };
+
 export function RolesPage() {
-	const roles = useAsync(() => getAll<Role>('/roles'), []);
 	const profiles = useAsync(() => getAll<Profile>('/security-profiles'), []);
 	const filters = useAsync(() => getAll<AccessFilter>('/access-filters'), []);
-	const [editing, setEditing] = useState<Role | 'new' | null>(null);
-
 	const profileName = (id: number) => profiles.data?.find((p) => p.id === id)?.name ?? '';
 
 	return (
-		<section aria-labelledby="page-title">
-			<PageHeader title="Roles">
-				<button type="button" id="role-new" class="primary" onClick={() => setEditing('new')}>New role</button>
-			</PageHeader>
-			<div class="split wide-left">
-				<section class="panel" aria-label="Roles">
-					{roles.loading && !roles.data ? <Loading what="roles" /> : !roles.data?.length ? <Empty>No roles.</Empty> : (
-						<div class="table-wrap">
-							<table class="data" id="roles-table">
-								<thead>
-									<tr>
-										<th scope="col">Name</th>
-										<th scope="col">Security profile</th>
-										<th scope="col">Access scope</th>
-										<th scope="col">Filters</th>
-										<th scope="col"><span class="sr-only">Actions</span></th>
-									</tr>
-								</thead>
-								<tbody>
-									{roles.data.map((r) => (
-										<tr key={r.id} data-role-id={r.id} class={editing !== 'new' && editing?.id === r.id ? 'selected' : ''}>
-											<th scope="row">{r.name}{r.description && <div class="muted small-text">{r.description}</div>}</th>
-											<td>{r.profile ?? profileName(r.profile_id)}</td>
-											<td>{scopeLabel(r.access_scope)}</td>
-											<td class="num">{r.access_filter_ids?.length ?? 0}</td>
-											<td class="actions">
-												<button type="button" class="small" id={'role-edit-' + r.id} onClick={() => setEditing(r)}>
-													Edit<span class="sr-only"> {r.name}</span>
-												</button>
-											</td>
-										</tr>
-									))}
-								</tbody>
-							</table>
-						</div>
-					)}
-				</section>
-				{editing && (
-					<RoleForm key={editing === 'new' ? 'new' : editing.id} role={editing === 'new' ? null : editing}
-						profiles={profiles.data ?? []} filters={filters.data ?? []}
-						onDone={(changed) => { setEditing(null); if (changed) roles.reload(); }} />
-				)}
-			</div>
-		</section>
+		<CrudPage<Role> spec={SPEC} title="Roles" listLabel="Roles" split="wide-left"
+			columns={[
+				{ head: 'Name', rowHeader: true, cell: (r) => <>{r.name}{r.description && <div class="muted small-text">{r.description}</div>}</> },
+				{ head: 'Security profile', cell: (r) => r.profile ?? profileName(r.profile_id) },
+				{ head: 'Access scope', cell: (r) => scopeLabel(r.access_scope) },
+				{ head: 'Filters', class: 'num', cell: (r) => r.access_filter_ids?.length ?? 0 },
+			]}
+			form={(f) => <RoleForm {...f} profiles={profiles.data ?? []} filters={filters.data ?? []} />} />
 	);
 }
 
-function RoleForm(p: { role: Role | null; profiles: Profile[]; filters: AccessFilter[]; onDone: (changed: boolean) => void }) {
-	const r = p.role;
+function RoleForm(p: FormSlot<Role> & { profiles: Profile[]; filters: AccessFilter[] }) {
+	const r = p.record;
 	const [name, setName] = useState(r?.name ?? '');
 	const [description, setDescription] = useState(r?.description ?? '');
 	const [profileId, setProfileId] = useState(r ? String(r.profile_id) : '');
 	const [scope, setScope] = useState(r?.access_scope ?? 'own');
 	const [filterIds, setFilterIds] = useState<Set<string>>(new Set((r?.access_filter_ids ?? []).map(String)));
-	const [busy, err, run] = useAction();
 
 	useEffect(() => {
 		if (!profileId && p.profiles.length)
 			setProfileId(String(p.profiles[0].id));
 	}, [p.profiles]);
 
-	async function submit(e: Event) {
-		e.preventDefault();
-		await run(async () => {
-			const body: Record<string, unknown> = {
-				name: name.trim(),
-				description: description.trim(),
-				profile_id: Number(profileId),
-				access_scope: scope,
-				access_filter_ids: [...filterIds].map(Number),
-			};
-			if (r?.builtin)
-				delete body.profile_id;
-			if (r)
-				await api.patch(`/roles/${r.id}`, body);
-			else
-				await api.post('/roles', body);
-			notifyOk(`Role ${body.name} saved.`);
-			p.onDone(true);
-		});
-	}
-
-	async function remove() {
-		if (!r)
-			return;
-		await run(async () => {
-			await api.del(`/roles/${r.id}`);
-			notifyOk(`Role ${r.name} deleted.`);
-			p.onDone(true);
-		});
+	function body() {
+		const b: Record<string, unknown> = {
+			name: name.trim(),
+			description: description.trim(),
+			profile_id: Number(profileId),
+			access_scope: scope,
+			access_filter_ids: [...filterIds].map(Number),
+		};
+		if (r?.builtin)
+			delete b.profile_id;
+		return b;
 	}
 
 	return (
-		<form class="panel editor" id="role-form" onSubmit={submit} aria-labelledby="h-role-form" noValidate>
-			<h2 id="h-role-form">{r ? `Edit role ${r.name}` : 'New role'}</h2>
-			<fieldset class="plain" disabled={busy}>
+		<CrudForm spec={SPEC} record={r} onDone={p.onDone} body={body}>
+			{(err) => <>
 				<TextField id="role-name" name="name" label="Name" value={name} onChange={setName} required
 					error={fieldError(err, 'name')} />
 				<TextField id="role-description" name="description" label="Description" value={description}
@@ -153,24 +95,8 @@ function RoleForm(p: { role: Role | null; profiles: Profile[]; filters: AccessFi
 					hint="Whose calls the users see, relative to their own business unit." />
 				<CheckGroup legend="Access filters" idPrefix="role-filter-"
 					options={p.filters.map((f) => ({ value: String(f.id), label: `${f.name} (${f.mode})` }))}
-					selected={filterIds}
-					onToggle={(v, on) => setFilterIds((s) => {
-						const n = new Set(s);
-						if (on)
-							n.add(v);
-						else
-							n.delete(v);
-						return n;
-					})} />
-				<FormActions>
-					<button type="submit" id="role-save" class="primary">{r ? 'Save role' : 'Create role'}</button>
-					<button type="button" id="role-cancel" onClick={() => p.onDone(false)}>Cancel</button>
-					{r && !r.builtin && (
-						<ConfirmButton id="role-delete" label="Delete role" question={`Delete role ${r.name}?`}
-							onConfirm={() => { void remove(); }} />
-					)}
-				</FormActions>
-			</fieldset>
-		</form>
+					selected={filterIds} onToggle={(v, on) => setFilterIds((s) => toggled(s, v, on))} />
+			</>}
+		</CrudForm>
 	);
 }

@@ -4,11 +4,11 @@
  * ones the database accepts (migrations/0001_foundation.sql, servers_roles_known).
  */
 import { useState } from 'preact/hooks';
-import { api, fieldError, getAll } from '../api';
+import { api, fieldError } from '../api';
+import { CrudForm, CrudPage, type CrudSpec, type FormSlot } from '../components/CrudPage';
 import { CheckGroup, FormActions, NumberField, TextArea, TextField } from '../components/Form';
-import { ConfirmButton, Empty, Loading, PageHeader } from '../components/Widgets';
 import { notifyOk } from '../notify';
-import { formatTime, isObj, str, useAction, useAsync, type Json } from '../util';
+import { formatTime, isObj, str, toggled, useAction, useAsync, type Json } from '../util';
 
 interface Server {
 	id: number;
@@ -36,65 +36,27 @@ function roleLabel(r: string): string {
 	return ROLES.find((x) => x.value === r)?.label ?? r;
 }
 
-export function ServersPage() {
-	const list = useAsync(() => getAll<Server>('/servers'), []);
-	const [editing, setEditing] = useState<Server | 'new' | null>(null);
+const SPEC: CrudSpec = { path: '/servers', entity: 'server', noun: 'Server', word: 'server', newLabel: 'Add server',
+	add: true, remove: true };
 
+export function ServersPage() {
 	return (
-		<section aria-labelledby="page-title">
-			<PageHeader title="Servers">
-				<button type="button" id="server-new" class="primary" onClick={() => setEditing('new')}>Add server</button>
-			</PageHeader>
-			<div class="split">
-				<section class="panel" aria-label="Servers">
-					{list.loading && !list.data ? <Loading what="servers" /> : !list.data?.length ? <Empty>No servers.</Empty> : (
-						<div class="table-wrap">
-							<table class="data" id="servers-table">
-								<thead>
-									<tr>
-										<th scope="col">Id</th>
-										<th scope="col">Name</th>
-										<th scope="col">Host</th>
-										<th scope="col">Roles</th>
-										<th scope="col"><span class="sr-only">Actions</span></th>
-									</tr>
-								</thead>
-								<tbody>
-									{list.data.map((s) => (
-										<tr key={s.id} data-server-id={s.id}
-											class={editing !== 'new' && editing?.id === s.id ? 'selected' : ''}>
-											<td class="num">{s.id}</td>
-											<th scope="row">{s.name}</th>
-											<td>{s.host ?? ''}</td>
-											<td>{(s.roles ?? []).map(roleLabel).join(', ')}</td>
-											<td class="actions">
-												<button type="button" class="small" id={'server-edit-' + s.id} onClick={() => setEditing(s)}>
-													Edit<span class="sr-only"> {s.name}</span>
-												</button>
-											</td>
-										</tr>
-									))}
-								</tbody>
-							</table>
-						</div>
-					)}
-				</section>
-				{editing && (
-					<ServerForm key={editing === 'new' ? 'new' : editing.id} server={editing === 'new' ? null : editing}
-						taken={(list.data ?? []).map((s) => s.id)}
-						onDone={(changed) => { setEditing(null); if (changed) list.reload(); }} />
-				)}
-			</div>
-			<TlsForm />
-		</section>
+		<CrudPage<Server> spec={SPEC} title="Servers" listLabel="Servers" after={<TlsForm />}
+			columns={[
+				{ head: 'Id', class: 'num', cell: (s) => s.id },
+				{ head: 'Name', rowHeader: true, cell: (s) => s.name },
+				{ head: 'Host', cell: (s) => s.host ?? '' },
+				{ head: 'Roles', cell: (s) => (s.roles ?? []).map(roleLabel).join(', ') },
+			]}
+			form={(f) => <ServerForm {...f} />} />
 	);
 }
 
-function ServerForm(p: { server: Server | null; taken: number[]; onDone: (changed: boolean) => void }) {
-	const s = p.server;
+function ServerForm(p: FormSlot<Server>) {
+	const s = p.record;
 	const firstFree = (() => {
 		for (let i = 1; i <= 99; i++)
-			if (!p.taken.includes(i))
+			if (!p.list.some((x) => x.id === i))
 				return i;
 		return null;
 	})();
@@ -102,37 +64,11 @@ function ServerForm(p: { server: Server | null; taken: number[]; onDone: (change
 	const [name, setName] = useState(s?.name ?? '');
 	const [host, setHost] = useState(s?.host ?? '');
 	const [roles, setRoles] = useState<Set<string>>(new Set(s?.roles ?? ['wcf']));
-	const [busy, err, run] = useAction();
 
-	async function submit(e: Event) {
-		e.preventDefault();
-		await run(async () => {
-			const body: Record<string, unknown> = { name: name.trim(), host: host.trim(), roles: [...roles] };
-			if (s) {
-				await api.patch(`/servers/${s.id}`, body);
-			} else {
-				body.id = id;
-				await api.post('/servers', body);
-			}
-			notifyOk(`Server ${body.name} saved.`);
-			p.onDone(true);
-		});
-	}
-
-	async function remove() {
-		if (!s)
-			return;
-		await run(async () => {
-			await api.del(`/servers/${s.id}`);
-			notifyOk(`Server ${s.name} removed.`);
-			p.onDone(true);
-		});
-	}
-
+	const body = () => ({ name: name.trim(), host: host.trim(), roles: [...roles], ...(s ? {} : { id }) });
 	return (
-		<form class="panel editor" id="server-form" onSubmit={submit} aria-labelledby="h-server-form" noValidate>
-			<h2 id="h-server-form">{s ? `Edit server ${s.name}` : 'Add server'}</h2>
-			<fieldset class="plain" disabled={busy}>
+		<CrudForm spec={SPEC} record={s} onDone={p.onDone} body={body}>
+			{(err) => <>
 				<NumberField id="server-id" name="id" label="Server id (1–99)" value={id} onChange={setId} min={1} max={99}
 					required disabled={!!s} error={fieldError(err, 'id')} />
 				<TextField id="server-name" name="name" label="Name" value={name} onChange={setName} required
@@ -140,25 +76,10 @@ function ServerForm(p: { server: Server | null; taken: number[]; onDone: (change
 				<TextField id="server-host" name="host" label="Host name or IP address" value={host} onChange={setHost}
 					hint="Use a static address." error={fieldError(err, 'host')} />
 				<CheckGroup legend="Roles" idPrefix="server-role-" columns options={ROLES} selected={roles}
-					onToggle={(v, on) => setRoles((r) => {
-						const n = new Set(r);
-						if (on)
-							n.add(v);
-						else
-							n.delete(v);
-						return n;
-					})} />
+					onToggle={(v, on) => setRoles((r) => toggled(r, v, on))} />
 				{fieldError(err, 'roles') && <p class="field-error">{fieldError(err, 'roles')}</p>}
-				<FormActions>
-					<button type="submit" id="server-save" class="primary">{s ? 'Save server' : 'Add server'}</button>
-					<button type="button" id="server-cancel" onClick={() => p.onDone(false)}>Cancel</button>
-					{s && (
-						<ConfirmButton id="server-delete" label="Remove server" question={`Remove server ${s.name}?`}
-							onConfirm={() => { void remove(); }} />
-					)}
-				</FormActions>
-			</fieldset>
-		</form>
+			</>}
+		</CrudForm>
 	);
 }
 

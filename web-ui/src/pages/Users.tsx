@@ -98,6 +98,15 @@ function accountState(u: UserRow): string {
 		.filter(Boolean).join(', ');
 }
 
+/* GET /users gives role_id only: the name comes from GET /roles (undefined while it loads,
+ * null when the user may not list roles: config.security). */
+function roleName(u: UserRow, roles: RoleRef[] | null | undefined): string {
+	if (u.role_id === null || u.role_id === undefined)
+		return u.role ?? '';
+	const known = roles?.find((r) => r.id === u.role_id)?.name ?? u.role;
+	return known ?? (roles === undefined ? '' : `Role ${u.role_id}`);
+}
+
 function userName(u: UserRow): string {
 	return u.display_name || [u.first_name, u.last_name].filter(Boolean).join(' ');
 }
@@ -262,7 +271,7 @@ export function UsersPage() {
 											class={editing?.id === u.id ? 'selected' : ''}>
 											<th scope="row">{u.username}<div class="muted small-text">{accountState(u)}</div></th>
 											<td>{userName(u)}</td>
-											<td>{u.role ?? ''}</td>
+											<td>{roleName(u, roles.data)}</td>
 											<td>{deviceText(u.extensions)}</td>
 											<td class="actions">
 												{unit?.kind !== 'deleted' && (
