@@ -585,3 +585,35 @@ def test_crud_screens(site, driver):
     click(driver, "#ps-cancel")
     wait(driver, lambda d: absent(d, "#ps-form"), "the phone system form closed")
     assert not console_errors(driver)
+
+
+def test_every_screen_fits_a_tablet(site, driver):
+    """On a tablet in portrait (768 x 1024 CSS pixels) every screen of the navigation fits the
+    width (wide tables scroll inside their own box, the page never sideways), the navigation
+    stays on screen, and links and buttons are big enough to hit with a finger (24 px: WCAG
+    2.2 target size, minimum)."""
+    driver.set_window_size(768, 1024)
+    inner = driver.execute_script("return window.innerWidth")
+    assert inner <= 768
+    ui_login(driver, site, ENGINEER, ENGINEER_DEFAULT, new_pw=NEW_PW)
+    keys = sorted(nav_keys(driver))
+    assert set(ALL_NAV) <= set(keys), keys
+    small = []
+    for key in keys:
+        go(driver, key)
+        find(driver, "#page-title")
+        time.sleep(0.2)  # the page's list arrives
+        width = driver.execute_script(
+            "return Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)")
+        assert width <= inner, f"{key}: the page is {width} px wide on a {inner} px screen"
+        link = driver.find_element(By.CSS_SELECTOR, f'nav.sidenav a[data-nav="{key}"]')
+        rect = driver.execute_script("const r = arguments[0].getBoundingClientRect();"
+                                     "return [r.left, r.right, r.height];", link)
+        assert rect[0] >= 0 and rect[1] <= inner, f"{key}: nav link off screen {rect}"
+        small += driver.execute_script("""
+            return [...document.querySelectorAll('main button, main a[href], nav a[href]')]
+              .filter(e => e.offsetParent !== null)
+              .map(e => [e.textContent.trim().slice(0, 30), e.getBoundingClientRect().height])
+              .filter(([t, h]) => h < 24);""")
+    assert not small, f"touch targets under 24 px high: {small[:10]}"
+    assert not console_errors(driver)
