@@ -15,11 +15,13 @@ SAN     ?=
 V       ?= 0
 PYTEST  ?= /usr/bin/python3 -m pytest
 
-PKGS    := libuv libpq libcjson inih libargon2 libsystemd libcrypto libcurl
+PKGS    := libuv libpq libcjson inih libargon2 libsystemd libcrypto libcurl \
+           libpcap libopusenc spandsp libbcg729
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-# civetweb ships no .pc file in Debian 12 either.
+# civetweb and libgsm (the recorder's GSM 06.10 WAV) ship no .pc file in Debian 12 either.
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) \
-              $(shell pkg-config --libs nng 2>/dev/null || echo -lnng) -lcivetweb -lpthread
+              $(shell pkg-config --libs nng 2>/dev/null || echo -lnng) -lcivetweb -lpthread \
+              -lgsm -lm
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 CFLAGS  ?= -O2 -g

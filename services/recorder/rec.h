@@ -1,0 +1,466 @@
+/*
+ * rec.h - the recorder's structs and the contracts between its modules.
+ *
+ * The offline engine (offline.c) reads a capture file (pcap_in.c), decodes link, IP and UDP
+ * (net.c), follows SIP dialogs and their SDP (sip.c, sdp.c, dialog.c), orders each RTP
+ * direction by sequence number (rtp.c, jitter.c), decodes the payload (g711.c, codec.c),
+ * lays it on a wall-clock timeline and mixes both directions (mix.c), writes the audio
+ * (wav.c: PCM and GSM 06.10 WAV; ogg.c: Opus in Ogg) and one JSON metadata file per call
+ * (meta.c).  The parsers (net, sip, sdp, rtp, jitter, dialog) are pure: no I/O, no clock,
+ * bounded on any input; test/fuzz/recorder_* fuzz them.
+ *
+ * Strings taken from a packet are struct rec_str views into that packet: valid only while the
+ * packet is.  Whatever outlives a packet (dialog fields) is copied into fixed buffers and
+ * truncated at their documented sizes.
+ */
+#ifndef HS_REC_H
+#define HS_REC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* All audio is laid out at 8 kHz (the RTP clock of G.711, G.722 and G.729). */
+#define REC_RATE 8000
+
+struct rec_str {
+	const char *p;
+	size_t n;
+};
+
+/* ---- net.c: link, IP and UDP --------------------------------------------------------- */
+
+struct rec_addr {
+	uint8_t family; /* 4, 6; 0 = none */
+	uint8_t ip[16]; /* IPv4 in the first 4 bytes */
+	uint16_t port;
+};
+
+struct rec_udp {
+	int64_t ts_us; /* capture time, µs since the epoch */
+	struct rec_addr src, dst;
+	const uint8_t *data;
+	size_t len;
+};
+
+enum rec_net_kind {
+	REC_NET_UDP,       /* *out is filled */
+	REC_NET_TCP,       /* TCP (SIP over TCP is not followed yet) */
+	REC_NET_OTHER,     /* another protocol or link type: skipped */
+	REC_NET_FRAGMENT,  /* an IPv4/IPv6 fragment: not reassembled, skipped */
+	REC_NET_MALFORMED, /* truncated or inconsistent headers */
+};
+
+/* Link types (pcap LINKTYPE_* values) net.c understands. */
+enum {
+	REC_LINK_NULL = 0,
+	REC_LINK_ETHERNET = 1,
+	REC_LINK_RAW = 101,
+	REC_LINK_LOOP = 108,
+	REC_LINK_SLL = 113,
+	REC_LINK_IPV4 = 228,
+	REC_LINK_IPV6 = 229,
+	REC_LINK_SLL2 = 276,
+};
+
+enum rec_net_kind rec_net_decode(int linktype, const uint8_t *pkt, size_t len,
+    struct rec_udp *out);
+int rec_addr_eq(const struct rec_addr *a, const struct rec_addr *b);
+/* "192.0.2.1:5060" or "[2001:db8::1]:5060" */
+void rec_addr_fmt(const struct rec_addr *a, char *buf, size_t len);
+
+/* ---- sip.c: SIP messages ------------------------------------------------------------- */
+
+struct rec_sip_party {
+	struct rec_str display; /* unquoted, may be empty */
+	struct rec_str user;    /* user part of the URI, may be empty */
+	struct rec_str host;
+	struct rec_str tag;
+};
+
+struct rec_sip_msg {
+	int is_request;
+	struct rec_str method; /* request: the method; response: the CSeq method */
+	int status;            /* response only */
+	struct rec_str call_id;
+	uint32_t cseq;
+	struct rec_str cseq_method;
+	struct rec_sip_party from, to;
+	struct rec_str contact;
+	struct rec_str content_type;
+	long content_length; /* -1 when absent */
+	struct rec_str body;
+	int truncated;       /* Content-Length promised more than the datagram holds */
+};
+
+/* 0 on success; -1 when buf is not a SIP message or a required header (Call-ID, CSeq, From,
+ * To) is missing or broken. */
+int rec_sip_parse(const char *buf, size_t len, struct rec_sip_msg *m);
+/* Parses a From/To/Contact value: [display] <uri>;params or uri;params. 0 or -1. */
+int rec_sip_parse_party(struct rec_str v, struct rec_sip_party *p);
+/* Quick test: does the datagram start like a SIP request or response line? */
+int rec_sip_looks_like(const uint8_t *buf, size_t len);
+int rec_str_eq(struct rec_str s, const char *lit);
+int rec_str_ieq(struct rec_str s, const char *lit);
+
+/* ---- sdp.c: SDP offers and answers --------------------------------------------------- */
+
+#define REC_SDP_MAX_FMT 16
+
+enum rec_sdp_dir {
+	REC_SDP_SENDRECV,
+	REC_SDP_SENDONLY,
+	REC_SDP_RECVONLY,
+	REC_SDP_INACTIVE,
+};
+
+struct rec_sdp_map {
+	uint8_t pt;
+	char enc[16];  /* encoding name as written: PCMA, telephone-event, ... */
+	uint32_t rate;
+};
+
+struct rec_sdp {
+	int has_audio;          /* an m=audio line was found (the first one is used) */
+	struct rec_addr audio;  /* where this side receives audio (c= + m= port) */
+	enum rec_sdp_dir dir;
+	int nfmt;
+	uint8_t fmt[REC_SDP_MAX_FMT];
+	int nmap;
+	struct rec_sdp_map map[REC_SDP_MAX_FMT];
+};
+
+/* 0 on success (has_audio may be 0), -1 when the text is not SDP (no v= line first). */
+int rec_sdp_parse(const char *buf, size_t len, struct rec_sdp *s);
+const char *rec_sdp_dir_name(enum rec_sdp_dir d);
+
+/* ---- rtp.c: RTP headers and RFC 4733 telephone-events -------------------------------- */
+
+struct rec_rtp {
+	uint8_t pt;
+	uint8_t marker;
+	uint16_t seq;
+	uint32_t ts;
+	uint32_t ssrc;
+	uint8_t ncsrc;
+	const uint8_t *payload;
+	size_t len;
+};
+
+/* 0, or -1 when not RTP version 2 or the lengths are inconsistent. */
+int rec_rtp_parse(const uint8_t *buf, size_t len, struct rec_rtp *r);
+
+struct rec_tel_event {
+	uint8_t event;    /* 0-9, 10 '*', 11 '#', 12-15 A-D, 16 flash */
+	uint8_t end;
+	uint8_t volume;
+	uint16_t duration; /* RTP clock units */
+};
+
+int rec_rtp_tel_event(const uint8_t *payload, size_t len, struct rec_tel_event *ev);
+/* '0'..'9', '*', '#', 'A'..'D', '!' (flash), '?' otherwise. */
+char rec_rtp_event_char(uint8_t event);
+
+/* ---- jitter.c: per-direction reordering by sequence number --------------------------- */
+
+#define REC_JB_SLOTS 64
+
+struct rec_jb_pkt {
+	uint64_t eseq;  /* extended sequence number */
+	int64_t cap_us; /* capture time */
+	struct rec_rtp rtp; /* rtp.payload points at the buffer's own copy */
+};
+
+struct rec_jb_stats {
+	uint64_t packets;      /* every packet offered */
+	uint64_t duplicates;   /* same sequence number seen again (held or already played) */
+	uint64_t out_of_order; /* arrived after a higher sequence number, still played */
+	uint64_t late;         /* arrived after its place was given up: not played */
+	uint64_t played;       /* handed to emit */
+	uint64_t resets;       /* SSRC change or a jump beyond REC_JB_MAX_JUMP */
+	uint64_t first_eseq, max_eseq; /* of the current SSRC run */
+	uint64_t expected_before; /* expected packets of earlier SSRC runs */
+	uint64_t unique_before;   /* unique packets of earlier SSRC runs */
+	uint64_t unique;          /* unique packets of the current run */
+};
+
+typedef void (*rec_jb_emit_fn)(void *arg, const struct rec_jb_pkt *p);
+
+struct rec_jb {
+	int started;
+	uint32_t ssrc;
+	uint64_t next;        /* next extended sequence number to play */
+	uint64_t max_eseq;
+	int64_t depth_us;     /* how long a hole is waited for */
+	int nheld;
+	struct rec_jb_pkt slot[REC_JB_SLOTS];
+	uint8_t *buf[REC_JB_SLOTS];
+	size_t cap[REC_JB_SLOTS];
+	uint8_t used[REC_JB_SLOTS];
+	uint64_t played_bits[2]; /* played seqs in [next - 128, next) */
+	struct rec_jb_stats st;
+	rec_jb_emit_fn emit;
+	void *arg;
+};
+
+void rec_jb_init(struct rec_jb *jb, int64_t depth_us, rec_jb_emit_fn emit, void *arg);
+void rec_jb_fini(struct rec_jb *jb);
+/* Offers one packet captured at now_us; plays what can be played. */
+void rec_jb_put(struct rec_jb *jb, const struct rec_rtp *r, int64_t now_us);
+/* Gives up holes older than depth (held packets captured before now_us - depth). */
+void rec_jb_tick(struct rec_jb *jb, int64_t now_us);
+/* Plays everything held, skipping holes (end of stream). */
+void rec_jb_flush(struct rec_jb *jb);
+/* Lost = expected - unique received, over all SSRC runs; never negative. */
+uint64_t rec_jb_lost(const struct rec_jb *jb);
+
+/* ---- g711.c ---------------------------------------------------------------------------- */
+
+int16_t rec_alaw_decode(uint8_t a);
+int16_t rec_ulaw_decode(uint8_t u);
+uint8_t rec_alaw_encode(int16_t pcm);
+uint8_t rec_ulaw_encode(int16_t pcm);
+
+/* ---- codec.c: payload type to PCM ----------------------------------------------------- */
+
+enum rec_codec {
+	REC_CODEC_NONE,
+	REC_CODEC_PCMU,
+	REC_CODEC_PCMA,
+	REC_CODEC_G722,
+	REC_CODEC_G729,
+	REC_CODEC_TEL_EVENT,
+	REC_CODEC_CN,
+	REC_CODEC_UNKNOWN,
+};
+
+struct rec_dec; /* decoder state of one direction (codec contexts made on first use) */
+
+const char *rec_codec_name(enum rec_codec c);
+/* The codec of payload type pt, given the rtpmaps of both sides (either may be NULL). */
+enum rec_codec rec_codec_of(uint8_t pt, const struct rec_sdp *a, const struct rec_sdp *b);
+struct rec_dec *rec_dec_new(void);
+void rec_dec_free(struct rec_dec *d);
+/* Decodes one payload to 8 kHz PCM into out (room for max samples); returns the samples
+ * written, 0 for an unusable payload (it then counts as silence). */
+size_t rec_dec_decode(struct rec_dec *d, enum rec_codec c, const uint8_t *p, size_t n,
+    int16_t *out, size_t max);
+
+/* ---- mix.c: the two directions on one timeline ---------------------------------------- */
+
+#define REC_MIX_RING 65536 /* samples per direction kept before they are written (8.2 s) */
+
+struct rec_out;
+
+struct rec_mix {
+	int channels;           /* 1: mixed (saturating); 2: caller left, callee right */
+	uint64_t flushed;       /* samples written to out */
+	uint64_t hi;            /* highest sample position written + 1 */
+	int16_t *ring[2];
+	int16_t *tmp;
+	struct rec_out *out;
+	int err;
+};
+
+int rec_mix_init(struct rec_mix *m, int channels, struct rec_out *out);
+void rec_mix_fini(struct rec_mix *m);
+/* Writes n samples of direction dir at position pos; the part before what was already
+ * written out is dropped (returns the samples dropped). */
+size_t rec_mix_put(struct rec_mix *m, int dir, uint64_t pos, const int16_t *pcm, size_t n);
+/* Writes out everything before pos (silence where nothing was put). */
+int rec_mix_flush_to(struct rec_mix *m, uint64_t pos);
+/* The audio lasts at least until pos (silence unless written): a telephone-event's span. */
+void rec_mix_extend(struct rec_mix *m, uint64_t pos);
+static inline int16_t
+rec_sat16(int32_t v)
+{
+	return v > 32767 ? 32767 : v < -32768 ? -32768 : (int16_t)v;
+}
+
+/* ---- wav.c, ogg.c: audio writers (an ops table per format) --------------------------- */
+
+struct rec_out_ops {
+	const char *name;   /* --format value */
+	const char *ext;    /* file name extension */
+	int max_channels;
+	int (*open)(struct rec_out *o, const char *path);
+	int (*write)(struct rec_out *o, const int16_t *pcm, size_t frames);
+	int (*close)(struct rec_out *o);
+};
+
+struct rec_out {
+	const struct rec_out_ops *ops;
+	int channels;
+	uint64_t frames;   /* frames written */
+	void *priv;
+};
+
+extern const struct rec_out_ops rec_out_wav, rec_out_gsm, rec_out_opus, rec_out_null;
+const struct rec_out_ops *rec_out_find(const char *name);
+/* Writes a 44-byte PCM WAV header (little endian) for the given frames into hdr. */
+void rec_wav_pcm_header(uint8_t hdr[44], int channels, uint64_t frames);
+
+/* ---- dialog.c: SIP dialogs and the RTP endpoints they announce ------------------------ */
+
+#define REC_CALLID_MAX 128
+#define REC_NAME_MAX 64
+
+enum rec_dlg_state {
+	REC_DLG_CALLING,    /* INVITE seen */
+	REC_DLG_EARLY,      /* 1xx with a To tag */
+	REC_DLG_CONFIRMED,  /* 2xx to the INVITE */
+	REC_DLG_TERMINATED, /* BYE, CANCEL or a final failure */
+};
+
+enum rec_side { REC_CALLER = 0, REC_CALLEE = 1 };
+
+struct rec_party_info {
+	char user[REC_NAME_MAX];
+	char display[REC_NAME_MAX];
+	char host[REC_NAME_MAX];
+	char tag[REC_NAME_MAX];
+};
+
+struct rec_dialog {
+	char call_id[REC_CALLID_MAX];
+	enum rec_dlg_state state;
+	struct rec_party_info caller, callee;
+	int64_t start_us, answer_us, end_us; /* 0 = not seen */
+	const char *end_reason;              /* "bye", "cancel", "rejected", "eof" */
+	int final_status;                    /* of the initial INVITE, 0 until one is seen */
+	struct rec_sdp sdp[2];               /* latest offer/answer of each side */
+	int has_sdp[2];
+	struct rec_addr media[2];            /* endpoint each side receives RTP on */
+	int media_changes;                   /* re-INVITEs (or updates) that moved media */
+	uint32_t sdp_gen;                    /* bumped whenever sdp[] changes */
+	void *user;                          /* the recording, owned by offline.c */
+	uint64_t order;                      /* creation order */
+};
+
+typedef struct rec_dlg_table rec_dlg_table;
+
+struct rec_dlg_cb {
+	/* A dialog was created (an initial INVITE). */
+	void (*created)(void *arg, struct rec_dialog *d);
+	/* A dialog ended; it is freed when this returns. */
+	void (*ended)(void *arg, struct rec_dialog *d);
+	void *arg;
+};
+
+struct rec_dlg_stats {
+	uint64_t sip;        /* SIP messages handled */
+	uint64_t sip_bad;    /* datagrams that looked like SIP but did not parse */
+	uint64_t sip_orphan; /* messages of no known dialog (not an INVITE) */
+	uint64_t sdp_bad;
+	uint64_t dialogs;
+	uint64_t dialogs_dropped; /* over REC_DLG_MAX */
+};
+
+#define REC_DLG_MAX 100000
+
+rec_dlg_table *rec_dlg_new(const struct rec_dlg_cb *cb);
+/* Ends every open dialog (reason "eof") and frees the table. */
+void rec_dlg_free(rec_dlg_table *t, int64_t now_us);
+/* Handles one SIP message carried by u. */
+void rec_dlg_sip(rec_dlg_table *t, const struct rec_sip_msg *m, const struct rec_udp *u);
+/* The dialog whose media endpoint the datagram is sent to (or, symmetric RTP, sent from);
+ * *from_side is the side that sent it.  NULL when no dialog announced it. */
+struct rec_dialog *rec_dlg_media(rec_dlg_table *t, const struct rec_udp *u,
+    enum rec_side *from_side);
+const struct rec_dlg_stats *rec_dlg_stats(const rec_dlg_table *t);
+const char *rec_dlg_state_name(enum rec_dlg_state s);
+
+/* ---- pcap_in.c: capture files --------------------------------------------------------- */
+
+typedef struct rec_pcap rec_pcap;
+
+/* Opens a pcap or pcapng file; NULL with a message in err. */
+rec_pcap *rec_pcap_open(const char *path, char *err, size_t errlen);
+/* Next packet: 1 (filled), 0 at the end, -1 on a read error (message in err). */
+int rec_pcap_next(rec_pcap *p, int *linktype, int64_t *ts_us, const uint8_t **data,
+    size_t *len, char *err, size_t errlen);
+void rec_pcap_close(rec_pcap *p);
+
+/* ---- meta.c: per-call JSON ------------------------------------------------------------ */
+
+struct rec_call;
+/* Writes the metadata of a finished call to path; 0 or -1 (errno). */
+int rec_meta_write(const struct rec_call *c, const char *path);
+/* "2024-05-01T12:00:00.123Z" */
+void rec_iso8601(int64_t us, char *buf, size_t len);
+
+/* ---- offline.c: the --read engine ------------------------------------------------------ */
+
+struct rec_opts {
+	const char *read;       /* capture file */
+	const char *out_dir;
+	const struct rec_out_ops *format;
+	int channels;           /* 1 or 2 */
+	int64_t jitter_us;      /* how long a hole is waited for (default 200 ms) */
+	int threads;            /* calls are shared out over this many threads */
+	int quiet;
+};
+
+#define REC_MAX_THREADS 8
+
+#define REC_MAX_EVENTS 256
+#define REC_MAX_CODECS 4
+
+struct rec_dtmf {
+	int side;
+	char digit;
+	int64_t offset_ms;  /* in the audio file */
+	int64_t duration_ms;
+	uint32_t ts;        /* RTP timestamp of the event (identifies it) */
+	int ended;
+};
+
+struct rec_dir {
+	struct rec_jb jb;
+	struct rec_dec *dec;
+	struct rec_call *call;
+	int side;
+	int anchored;
+	uint32_t ssrc;
+	uint32_t last_ts;
+	int64_t last_ets;   /* extended timestamp of the last played packet */
+	int64_t anchor_pos; /* timeline position of anchor_ets */
+	int64_t anchor_ets;
+	uint64_t resyncs;   /* timestamp jumps re-anchored on the capture clock */
+	uint64_t dropped_samples;
+	uint64_t undecodable;
+	struct rec_addr src, dst;
+	int has_addr;
+	uint32_t ssrcs[4];
+	int nssrc;
+	enum rec_codec codecs[REC_MAX_CODECS];
+	int ncodecs;
+	int cache_pt;       /* payload type -> codec of the last packet, while sdp_gen holds */
+	enum rec_codec cache_codec;
+	uint32_t cache_gen;
+};
+
+struct rec_call {
+	struct rec_dialog *dlg;
+	const struct rec_opts *opts;
+	struct rec_dir dir[2];
+	struct rec_mix mix;
+	struct rec_out out;
+	int out_open;
+	int64_t t0_us;          /* capture time of sample 0 (first RTP packet); 0 = no media */
+	int64_t last_us;
+	char base[256];         /* file name without extension */
+	char audio_name[300];
+	struct rec_dtmf events[REC_MAX_EVENTS];
+	int nevents;
+	struct rec_dialog dlg_copy; /* the dialog as it ended (the table frees its own) */
+};
+
+struct rec_offline_stats {
+	uint64_t packets, udp, tcp, other, fragments, malformed;
+	uint64_t sip, sip_bad, rtp, rtp_bad, rtcp, unmatched, calls, calls_written, calls_no_media;
+	uint64_t write_errors;
+};
+
+int rec_offline_run(const struct rec_opts *o, struct rec_offline_stats *st);
+
+#endif

@@ -1,0 +1,227 @@
+#!/usr/bin/env python3
+"""Offline recording speed: hookswitch-recorder --read against tshark reading the same file.
+
+A generator (plain struct, no scapy: it must write a million packets in seconds) writes one
+pcap of N concurrent G.711 A-law calls between distinct address pairs: INVITE/200/ACK with
+SDP on port 5060, then both directions every 20 ms for D seconds, then BYE.  The same file is
+then read by
+  - hookswitch-recorder --read FILE --out DIR --format wav (decode, jitter buffer, mix, WAV
+    and JSON per call), then with --format null (everything but the audio writer) and with
+    the default Opus output (both reported, not the ratio);
+  - tshark -r FILE -q -z rtp,streams (tshark's own RTP stream analysis of the file), the peer
+    reference the issue names;
+and the wall times and their ratio are printed (target: the recorder >= 20x faster).
+The recorder uses its default threads (one per CPU, calls shared out); tshark is
+single-threaded.  The machine's load average is printed: other work on the 2 cores skews
+the figures.
+
+Before any figure counts, both outputs are checked: the recorder must report every call
+written and every RTP packet seen, each metadata file the packets of both directions and
+D seconds of audio; tshark must list 2N streams of the expected packet count.  A fast but
+wrong run fails instead of printing a ratio.
+
+--smoke: 4 calls of 3 s, to prove it works; the figures mean little then.
+HS_BINDIR=dir (see test/system/hslib.py) measures the binaries of another build.
+"""
+import argparse
+import json
+import math
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "system"))
+
+from hslib import BINDIR  # noqa: E402
+
+RECORDER = BINDIR / "hookswitch-recorder"
+TARGET = 20.0
+
+
+def alaw_encode(x):
+    """G.711 A-law of one 16-bit sample (the generator's own, independent of the C code)."""
+    seg_end = (0x1F, 0x3F, 0x7F, 0xFF, 0x1FF, 0x3FF, 0x7FF, 0xFFF)
+    v = x >> 3
+    if v >= 0:
+        mask = 0xD5
+    else:
+        mask = 0x55
+        v = -v - 1
+    seg = next((i for i, e in enumerate(seg_end) if v <= e), 8)
+    if seg >= 8:
+        return 0x7F ^ mask
+    aval = seg << 4
+    aval |= ((v >> 1) if seg < 2 else (v >> seg)) & 0x0F
+    return aval ^ mask
+
+
+def csum(b):
+    s = sum(struct.unpack(f"!{len(b) // 2}H", b))
+    s = (s >> 16) + (s & 0xFFFF)
+    s += s >> 16
+    return ~s & 0xFFFF
+
+
+def ip_udp(src, dst, sport, dport, payload):
+    ulen = 8 + len(payload)
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + ulen, 0, 0x4000, 64, 17, 0, src, dst)
+    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    return ip + struct.pack("!HHHH", sport, dport, ulen, 0) + payload
+
+
+ETH = b"\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x08\x00"
+
+
+def generate(path, calls, seconds):
+    """Writes the pcap; returns the RTP packets per direction."""
+    tone = bytes(alaw_encode(int(6000 * math.sin(2 * math.pi * 440 * i / 8000))) for i in range(8000))
+    ticks = int(seconds * 50)
+    t0 = 1_700_000_000 * 1_000_000
+    pairs = []
+    for i in range(calls):
+        a = bytes([10, 1, i >> 8 & 255, i & 255])
+        b = bytes([10, 2, i >> 8 & 255, i & 255])
+        pairs.append((a, b))
+
+    def sip(start, i, ftag, ttag, cseq, body=""):
+        to = "<sip:2000@pbx>" + (f";tag={ttag}" if ttag else "")
+        ct = "Content-Type: application/sdp\r\n" if body else ""
+        return (f"{start}\r\nVia: SIP/2.0/UDP 10.1.0.1:5060;branch=z9hG4bK{i}x{cseq[0]}\r\n"
+                f"From: <sip:{1000 + i}@pbx>;tag={ftag}\r\nTo: {to}\r\nCall-ID: bench-{i}@gen\r\n"
+                f"CSeq: {cseq}\r\nMax-Forwards: 70\r\n{ct}Content-Length: {len(body)}\r\n\r\n{body}"
+                ).encode()
+
+    def sdp(ip, port):
+        dotted = ".".join(str(x) for x in ip)
+        return (f"v=0\r\no=- 1 1 IN IP4 {dotted}\r\ns=-\r\nc=IN IP4 {dotted}\r\nt=0 0\r\n"
+                f"m=audio {port} RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\n")
+
+    with open(path, "wb", buffering=1 << 22) as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+
+        def rec(ts_us, frame):
+            f.write(struct.pack("<IIII", ts_us // 1_000_000, ts_us % 1_000_000, len(frame), len(frame)))
+            f.write(frame)
+
+        for i, (a, b) in enumerate(pairs):
+            ts = t0 - 1_000_000 + i * 10
+            rec(ts, ETH + ip_udp(a, b, 5060, 5060, sip("INVITE sip:2000@pbx SIP/2.0", i, "a", None, "1 INVITE", sdp(a, 40000))))
+            rec(ts + 5, ETH + ip_udp(b, a, 5060, 5060, sip("SIP/2.0 200 OK", i, "a", "b", "1 INVITE", sdp(b, 50000))))
+            rec(ts + 7, ETH + ip_udp(a, b, 5060, 5060, sip("ACK sip:2000@pbx SIP/2.0", i, "a", "b", "1 ACK")))
+        # RTP frames from templates: only seq, timestamp and payload change.
+        tmpl = []
+        for i, (a, b) in enumerate(pairs):
+            for d, (src, dst, sp, dp) in enumerate(((a, b, 40000, 50000), (b, a, 50000, 40000))):
+                head = ETH + ip_udp(src, dst, sp, dp, b"\x00" * 172)[:28]
+                tmpl.append((bytearray(head + b"\x80\x08" + b"\x00" * 10 + b"\x00" * 160),
+                             0x10000000 + i * 2 + d))
+        step = 20_000 // max(1, len(tmpl))
+        for k in range(ticks):
+            chunk = []
+            base = t0 + k * 20_000
+            off = (k * 160) % (8000 - 160)
+            pl = tone[off:off + 160]
+            for j, (fr, ssrc) in enumerate(tmpl):
+                struct.pack_into("!HII", fr, 44, k & 0xFFFF, k * 160, ssrc)
+                fr[54:214] = pl
+                ts = base + j * step
+                chunk.append(struct.pack("<IIII", ts // 1_000_000, ts % 1_000_000, 214, 214))
+                chunk.append(bytes(fr))
+            f.write(b"".join(chunk))
+        end = t0 + ticks * 20_000 + 10_000
+        for i, (a, b) in enumerate(pairs):
+            rec(end + i * 10, ETH + ip_udp(a, b, 5060, 5060, sip("BYE sip:2000@pbx SIP/2.0", i, "a", "b", "2 BYE")))
+    return ticks
+
+
+def run_recorder(cap, out, fmt):
+    t = time.perf_counter()
+    p = subprocess.run([str(RECORDER), "--read", str(cap), "--out", str(out), "--format", fmt],
+                       capture_output=True, text=True)
+    dt = time.perf_counter() - t
+    if p.returncode != 0:
+        sys.exit(f"recorder failed ({p.returncode}): {p.stderr}")
+    return dt, json.loads(p.stdout)
+
+
+def check_recorder(summary, out, calls, ticks):
+    if summary["calls_written"] != calls or summary["rtp"] != calls * 2 * ticks:
+        sys.exit(f"recorder result wrong: {summary}")
+    metas = list(Path(out).glob("*.json"))
+    if len(metas) != calls:
+        sys.exit(f"{len(metas)} metadata files for {calls} calls")
+    for mp in metas:
+        m = json.loads(mp.read_text())
+        pk = [d["packets"] for d in m["directions"]]
+        lost = [d["lost"] for d in m["directions"]]
+        if pk != [ticks, ticks] or lost != [0, 0] or abs(m["samples"] - ticks * 160) > 160:
+            sys.exit(f"{mp.name}: packets {pk} lost {lost} samples {m['samples']}")
+
+
+def run_tshark(cap, calls, ticks):
+    t = time.perf_counter()
+    p = subprocess.run(["tshark", "-r", str(cap), "-q", "-z", "rtp,streams"],
+                       capture_output=True, text=True)
+    dt = time.perf_counter() - t
+    if p.returncode != 0:
+        sys.exit(f"tshark failed: {p.stderr}")
+    rows = [ln for ln in p.stdout.splitlines() if re.search(r"0x[0-9A-Fa-f]{8}", ln)]
+    good = [ln for ln in rows if re.search(rf"\s{ticks}\s+0 \(0\.0%\)", ln)]
+    if len(rows) != 2 * calls or len(good) != 2 * calls:
+        sys.exit(f"tshark listed {len(rows)} streams ({len(good)} complete), want {2 * calls}")
+    return dt
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--smoke", action="store_true")
+    ap.add_argument("--calls", type=int, default=100)
+    ap.add_argument("--seconds", type=float, default=60.0)
+    args = ap.parse_args()
+    if args.smoke:
+        args.calls, args.seconds = 4, 3.0
+    if not os.access(RECORDER, os.X_OK):
+        sys.exit(f"missing {RECORDER}: run make first")
+    if shutil.which("tshark") is None:
+        sys.exit("missing tshark (tools/install-deps installs it)")
+    with tempfile.TemporaryDirectory(prefix="hs_bench_rec_") as tmp:
+        cap = Path(tmp) / "calls.pcap"
+        t = time.perf_counter()
+        ticks = generate(cap, args.calls, args.seconds)
+        gen = time.perf_counter() - t
+        packets = args.calls * (3 + 1 + 2 * ticks)
+        size = cap.stat().st_size
+        print(f"load average before: {os.getloadavg()[0]:.2f}")
+        print(f"capture: {args.calls} concurrent G.711 calls x {args.seconds:g} s, {packets} packets,"
+              f" {size / 1e6:.1f} MB (generated in {gen:.1f} s)")
+        t_rec, summary = run_recorder(cap, Path(tmp) / "wav", "wav")
+        check_recorder(summary, Path(tmp) / "wav", args.calls, ticks)
+        shutil.rmtree(Path(tmp) / "wav")
+        t_null, summary = run_recorder(cap, Path(tmp) / "null", "null")
+        if summary["calls_written"] != args.calls or summary["rtp"] != args.calls * 2 * ticks:
+            sys.exit(f"recorder result wrong (null): {summary}")
+        shutil.rmtree(Path(tmp) / "null")
+        t_opus, summary = run_recorder(cap, Path(tmp) / "opus", "opus")
+        check_recorder(summary, Path(tmp) / "opus", args.calls, ticks)
+        shutil.rmtree(Path(tmp) / "opus")
+        t_ts = run_tshark(cap, args.calls, ticks)
+        audio = args.calls * args.seconds
+        print(f"hookswitch-recorder --format wav : {t_rec:7.2f} s  ({packets / t_rec:,.0f} packets/s,"
+              f" {audio / t_rec:,.0f}x real time per call-second)")
+        print(f"hookswitch-recorder --format null: {t_null:7.2f} s  (no audio written: the engine alone)")
+        print(f"hookswitch-recorder --format opus: {t_opus:7.2f} s  ({packets / t_opus:,.0f} packets/s)")
+        print(f"tshark -q -z rtp,streams         : {t_ts:7.2f} s  ({packets / t_ts:,.0f} packets/s)")
+        ratio = t_ts / t_rec
+        print(f"ratio tshark / recorder (wav): {ratio:.1f}x (target >= {TARGET:g}x)"
+              f"{'' if ratio >= TARGET or args.smoke else '  BELOW TARGET'}")
+        print(f"ratio tshark / recorder (opus): {t_ts / t_opus:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
