@@ -499,6 +499,16 @@ class Hookswitch:
         self._seen_pids.update(p for p in pids.values() if isinstance(p, int) and p > 0)
         return pids
 
+    def set_pbx(self, pbx, password="oaipass", wait_up=0):
+        """Points cti-host at pbxsim as an admin would (hookswitchctl pbx set); password is the
+        site file's oai_password (small.site: oaipass, demo.site: demo).  With wait_up > 0,
+        waits that many seconds for the link to come up."""
+        self.ctl("pbx", "set", "--host", "127.0.0.1", "--port", pbx.port, "--password",
+                 password, json=False)
+        if wait_up:
+            wait_for(lambda: self.ctl("live")["link"]["state"] == "up", wait_up,
+                     what="PBX link up")
+
     def wait_ready(self, timeout=60):
         """Waits until `hookswitchctl status` exits 0; returns its JSON.  Fails early, with the
         watchdog's output, when the watchdog exits meanwhile."""

@@ -50,8 +50,7 @@ def pbx_site(hs_factory, pbx):
     hs = start_server(hs_factory, ROLES_PBX, {"cti.keepalive": 1, "cti.reconnect_max": 2})
     wait_for(lambda: all(s["state"] == "up" for s in hs.status()["services"] if s["wanted"]), 30,
              what="services up")
-    hs.ctl("pbx", "set", "--host", "127.0.0.1", "--port", pbx.port, "--password", "oaipass",
-           json=False)
+    hs.set_pbx(pbx)
     wait_for(lambda: hs.ctl("live")["link"]["state"] == "up", 20, what="PBX link up")
     api = engineer_api(hs)
     hs.engineer = api

@@ -24,8 +24,7 @@ def connect(hs, pbx, password="oaipass"):
     hs.start_watchdog()
     hs.wait_ready()
     wait_for(lambda: hs.status()["services"][1]["state"] == "up", 20, what="cti-host up")
-    hs.ctl("pbx", "set", "--host", "127.0.0.1", "--port", pbx.port, "--password", password,
-           json=False)
+    hs.set_pbx(pbx, password)
 
 
 def wait_link_up(hs, timeout=20):

@@ -12,7 +12,6 @@ import signal
 import subprocess
 from pathlib import Path
 
-import psycopg
 import pytest
 import requests
 import urllib3
@@ -340,19 +339,22 @@ def test_authorization_matrix(gw):
     assert not problems, problems
 
 
+class Inbox:
+    """A real SMTP server's (aiosmtpd's) handler that keeps what it was sent."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope)
+        return "250 OK"
+
+
 def test_password_reset_by_emailed_link(gw):
     """A forgotten password: a one-time link by email (a real SMTP server), never a password."""
     from aiosmtpd.controller import Controller
     from email import message_from_bytes
     from hslib import free_port
-
-    class Inbox:
-        def __init__(self):
-            self.messages = []
-
-        async def handle_DATA(self, server, session, envelope):
-            self.messages.append(envelope)
-            return "250 OK"
 
     inbox = Inbox()
     port = free_port()
@@ -395,7 +397,6 @@ def test_password_reset_by_emailed_link(gw):
 def ws_connect(hs, cookie=None):
     """Opens the live view's WebSocket as a browser would (session cookie); returns the
     connection or the HTTP status of the refused handshake."""
-    import asyncio
     import websockets
 
     uri = hs.base.replace("http://", "ws://") + "/live/ws"

@@ -14,11 +14,10 @@ import signal
 import subprocess
 import time
 
-import pytest
 import requests
 
 from hslib import free_port, wait_for
-from test_gateway import NEW_PW, Api, engineer, gw  # noqa: F401 - gw is a fixture
+from test_gateway import NEW_PW, Api, Inbox, engineer, gw  # noqa: F401 - gw is a fixture
 from test_watchdog import pid_alive
 
 ALL_ROLES = ["wcf", "database", "licensing", "website", "gateway", "cti-host", "call-logging",
@@ -423,15 +422,6 @@ def test_devices_filters_and_paging(gw):
 
 
 # ---- Email & SMTP -----------------------------------------------------------------------------
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope)
-        return "250 OK"
 
 
 def test_email_settings_and_test_message(gw):

@@ -20,8 +20,7 @@ def start(hs, pbx):
     hs.wait_ready()
     wait_for(lambda: all(s["state"] == "up" for s in hs.status()["services"] if s["wanted"]), 30,
              what="services up")
-    hs.ctl("pbx", "set", "--host", "127.0.0.1", "--port", pbx.port, "--password", "oaipass",
-           json=False)
+    hs.set_pbx(pbx)
 
 
 def truth_calls(pbx):
@@ -135,8 +134,7 @@ def test_load_with_logger_kills_and_database_restart(hs_env, pg_cluster, tmp_pat
         hs_env.wait_ready()
         wait_for(lambda: all(s["state"] == "up" for s in hs_env.status()["services"] if s["wanted"]),
                  30, what="services up")
-        hs_env.ctl("pbx", "set", "--host", "127.0.0.1", "--port", pbx.port, "--password", "demo",
-                   json=False)
+        hs_env.set_pbx(pbx, "demo")
         t0 = time.monotonic()
 
         def logger_pid():
@@ -214,8 +212,7 @@ def test_backlog_caught_up_through_replays(hs_env, tmp_path):
         hs_env.configure({"server.roles": "cti-host", "cti.keepalive": 1})
         hs_env.start_watchdog()
         hs_env.wait_ready()
-        hs_env.ctl("pbx", "set", "--host", "127.0.0.1", "--port", pbx.port, "--password", "demo",
-                   json=False)
+        hs_env.set_pbx(pbx, "demo")
         seen = []
 
         def load_done():

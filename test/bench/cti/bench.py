@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "system"))
 
-from hslib import Hookswitch, PgCluster, wait_for  # noqa: E402
+from hslib import Hookswitch, PgCluster  # noqa: E402
 from pbxsim import Pbxsim  # noqa: E402
 
 
@@ -40,9 +40,7 @@ def main():
         pbx.start()
         hs.start_watchdog()
         hs.wait_ready()
-        hs.ctl("pbx", "set", "--host", "127.0.0.1", "--port", pbx.port, "--password",
-               "demo", json=False)  # demo.site
-        wait_for(lambda: hs.ctl("live")["link"]["state"] == "up", 60, what="link up")
+        hs.set_pbx(pbx, "demo", wait_up=60)  # demo.site
 
         def sample():
             h = hs.ctl("health", "cti-host")

@@ -430,9 +430,7 @@ def main():
         pbx.start()
         hs.start_watchdog()
         hs.wait_ready()
-        hs.ctl("pbx", "set", "--host", "127.0.0.1", "--port", pbx.port, "--password",
-               "demo", json=False)  # demo.site
-        wait_for(lambda: hs.ctl("live")["link"]["state"] == "up", 60, what="link up")
+        hs.set_pbx(pbx, "demo", wait_up=60)  # demo.site
         gw = Gateway(hs, cluster.dir)
         gw.wait_answering()
         gw.login()
