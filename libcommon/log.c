@@ -67,15 +67,22 @@ void
 hs_log_timestamp(char *buf, size_t len)
 {
 	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	hs_log_timestamp_of((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, buf, len);
+}
+
+void
+hs_log_timestamp_of(long long ms, char *buf, size_t len)
+{
+	time_t sec = (time_t)(ms / 1000);
 	struct tm tm;
 
 	if (len == 0)
 		return;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
-	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-	    ts.tv_nsec / 1000000);
+	gmtime_r(&sec, &tm);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
 }
 
 /* ---- quoting ---------------------------------------------------------------------------- */

@@ -77,5 +77,7 @@ void hs_log_sink_close(hs_log_sink *sink);
 
 /* ISO 8601 UTC with milliseconds, "2026-11-25T16:02:40.123Z", into buf (>= 25 bytes). */
 void hs_log_timestamp(char *buf, size_t len);
+/* The same for a wall-clock time in milliseconds since the epoch (hs_now_ms()). */
+void hs_log_timestamp_of(long long ms, char *buf, size_t len);
 
 #endif

@@ -95,6 +95,7 @@ enum cti_dev_kind {
 struct cti_party {
 	char device[24];
 	char lcs;                 /* oai.md 5.4: N I A C H F Q */
+	long long since_ms;       /* when it entered lcs, as cti-host saw it */
 };
 
 #define CTI_MAX_PARTIES 10

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "cti.h"
+#include "log.h"
 
 /* ---- lookups ---------------------------------------------------------------------------- */
 
@@ -166,6 +167,11 @@ cti_call_json(const struct cti_call *c)
 		cJSON *p = cJSON_CreateObject();
 		cJSON_AddStringToObject(p, "device", c->parties[i].device);
 		cJSON_AddStringToObject(p, "state", lcs_name(c->parties[i].lcs));
+		if (c->parties[i].since_ms > 0) {
+			char since[32];
+			hs_log_timestamp_of(c->parties[i].since_ms, since, sizeof(since));
+			cJSON_AddStringToObject(p, "since", since);
+		}
 		cJSON_AddItemToArray(arr, p);
 	}
 	return o;
@@ -282,11 +288,13 @@ party_set(struct cti *cti, struct cti_call *c, const char *device, char lcs)
 			return;
 		snprintf(c->parties[i].device, sizeof(c->parties[i].device), "%s", device);
 		c->parties[i].lcs = lcs;
+		c->parties[i].since_ms = hs_now_ms();
 		c->nparties++;
 	} else if (c->parties[i].lcs == lcs) {
 		return;
 	} else {
 		c->parties[i].lcs = lcs;
+		c->parties[i].since_ms = hs_now_ms();
 	}
 	if ((d = cti_state_device(cti, device)) != NULL)
 		device_recompute(cti, d);

@@ -586,9 +586,10 @@ apply_link(gw_live *l, const cJSON *body)
 }
 
 /*
- * Takes a call object of cti-host into the model.  A party keeps its "since" when it was in
- * the same state in `prev` (the call as known before; the previous model's during a
- * snapshot), else gets ts ("" when NULL: a snapshot does not say when).
+ * Takes a call object of cti-host into the model.  A party's "since" is cti-host's when it
+ * sends one; else (an older cti-host) it is kept when the party was in the same state in
+ * `prev` (the call as known before; the previous model's during a snapshot), else ts ("" when
+ * NULL: such a snapshot does not say when).
  */
 static int
 call_update(gw_live *l, const cJSON *cj, const char *ts, const struct gw_call *prev)
@@ -626,7 +627,9 @@ call_update(gw_live *l, const cJSON *cj, const char *ts, const struct gw_call *p
 		snprintf(np[n].device, sizeof(np[n].device), "%s", dev);
 		snprintf(np[n].state, sizeof(np[n].state), "%s", st);
 		old = call_party(prev, dev);
-		if (old != NULL && strcmp(old->state, np[n].state) == 0)
+		if (jstr(it, "since") != NULL) /* cti-host's own clock of the state change */
+			snprintf(np[n].since, sizeof(np[n].since), "%s", jstr(it, "since"));
+		else if (old != NULL && strcmp(old->state, np[n].state) == 0)
 			memcpy(np[n].since, old->since, sizeof(np[n].since));
 		else
 			snprintf(np[n].since, sizeof(np[n].since), "%s", ts != NULL ? ts : "");

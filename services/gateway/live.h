@@ -30,7 +30,8 @@
  *     Per call: state is this extension's part in it (initiated, alerting, connected, held,
  *     queued, failed); other is the far end (the caller or dialled number when it is a
  *     trunk, else the device, with its name); since is when this extension's part entered
- *     its state, as seen by the gateway (absent for calls learned from a snapshot).
+ *     its state, by cti-host's clock (an older cti-host: as the gateway saw it, absent for
+ *     calls learned from a snapshot).
  *   hunt group {"number":"2000","kind":"hunt_group","name":"Sales","state":"queued",
  *               "online":true,"dnd":false,"queued":1,
  *               "queue":[{"call_id":"4800","caller":"6025551212","caller_name":"SMITH JOHN",

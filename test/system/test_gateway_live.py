@@ -149,3 +149,26 @@ def test_call_control_needs_its_permission(live):
     r = w.req("POST", "/live/calls", {"from": A, "to": B})
     assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
     assert ext(api, B)["state"] == "idle"  # nothing reached the PBX
+
+
+def test_call_timers_survive_a_gateway_restart(live):
+    """The live view's "since" of a call comes from cti-host: a gateway that restarts (or a
+    browser that opens the view mid-call) shows the same start of ringing, not none."""
+    import os
+    import signal
+
+    api = live.api
+    cid = str(ok(api.req("POST", "/live/calls", {"from": A, "to": B}))["call_id"])
+    wait_for(lambda: part(api, B, cid) == "alerting", 10, what=f"{B} ringing")
+    since = next(c for c in ext(api, B)["calls"] if c["call_id"] == cid)["since"]
+    assert since.endswith("Z")
+    gw = next(s for s in live.status()["services"] if s["name"] == "gateway")
+    os.kill(gw["pid"], signal.SIGKILL)
+    wait_for(lambda: next(s for s in live.status()["services"] if s["name"] == "gateway")
+             ["pid"] not in (0, gw["pid"]), 30, what="the gateway restarted")
+    # the session lives in the database: the same browser carries on
+    wait_for(lambda: part(api, B, cid) == "alerting", 30, what="the call in the new live copy")
+    again = next(c for c in ext(api, B)["calls"] if c["call_id"] == cid)["since"]
+    assert again == since
+    ok(api.req("POST", f"/live/calls/{cid}/clear", {"device": A}))
+
