@@ -1070,6 +1070,22 @@ call_summary(gw_live *l, const struct gw_dev *d, const struct gw_call *c)
 	return s;
 }
 
+/* The hunt group whose queue queue_cmp orders (qsort has no argument for it). */
+static _Thread_local const char *queue_dev;
+
+/* By when the call joined queue_dev's queue (ISO 8601 text sorts as time; unknown last). */
+static int
+queue_cmp(const void *a, const void *b)
+{
+	const struct gw_call *x = *(struct gw_call *const *)a, *y = *(struct gw_call *const *)b;
+	const struct gw_party *px = call_party(x, queue_dev), *py = call_party(y, queue_dev);
+	const char *sx = px != NULL && px->since[0] ? px->since : "~";
+	const char *sy = py != NULL && py->since[0] ? py->since : "~";
+	int c = strcmp(sx, sy);
+
+	return c != 0 ? c : number_cmp(x->id, y->id);
+}
+
 /* d's calls in call id order, so a re-render of the same state gives the same text. */
 static struct gw_call **
 sorted_calls(const struct gw_dev *d)
@@ -1115,6 +1131,11 @@ render_device(gw_live *l, const char *id, int kind)
 		const char *key;
 		void *val;
 
+		/* The queue in the order callers joined it (who is next), then by call id. */
+		if (calls != NULL) {
+			queue_dev = d->number;
+			qsort(calls, (size_t)d->ncalls, sizeof(*calls), queue_cmp);
+		}
 		arr = cJSON_AddArrayToObject(o, "queue");
 		for (int i = 0; i < d->ncalls; i++) {
 			const struct gw_party *p = call_party(calls[i], d->number);

@@ -51,7 +51,13 @@ static const char *const snapshot_1 =
     "{\"device\":\"97001\",\"state\":\"connected\"},{\"device\":\"1000\",\"state\":\"alerting\"}]},"
     "{\"call_id\":\"4800\",\"direction\":\"inbound\",\"answered\":false,"
     "\"caller\":\"6025553434\",\"trunk\":\"97001\",\"hunt_group\":\"2000\",\"parties\":["
-    "{\"device\":\"97001\",\"state\":\"connected\"},{\"device\":\"2000\",\"state\":\"queued\"}]}],"
+    "{\"device\":\"97001\",\"state\":\"connected\"},{\"device\":\"2000\",\"state\":\"queued\","
+    "\"since\":\"2026-11-25T17:20:01.000Z\"}]},"
+    /* a lower call id that joined the queue later: the queue is by arrival */
+    "{\"call_id\":\"4790\",\"direction\":\"inbound\",\"answered\":false,"
+    "\"caller\":\"6025557878\",\"trunk\":\"97002\",\"hunt_group\":\"2000\",\"parties\":["
+    "{\"device\":\"97002\",\"state\":\"connected\"},{\"device\":\"2000\",\"state\":\"queued\","
+    "\"since\":\"2026-11-25T17:20:02.500Z\"}]}],"
     "\"agents\":[{\"agent_id\":\"3001\",\"description\":\"Agent One\",\"state\":\"ready\","
     "\"device\":\"1000\",\"groups\":[\"2000\"]}],"
     "\"link\":{\"state\":\"up\",\"since\":\"2026-11-25T17:20:03Z\",\"host\":\"10.0.0.5\","
@@ -535,9 +541,13 @@ test_snapshot_at_start(void **state)
 	assert_non_null(o);
 	assert_string_equal(str(o, "name"), "Sales");
 	assert_int_equal(cJSON_GetObjectItem(o, "queued")->valueint, 1);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(o, "queue")), 2);
 	it = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "queue"), 0);
 	assert_string_equal(str(it, "call_id"), "4800");
 	assert_string_equal(str(it, "caller"), "6025553434");
+	assert_string_equal(str(it, "since"), "2026-11-25T17:20:01.000Z"); /* cti-host's */
+	it = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "queue"), 1);
+	assert_string_equal(str(it, "call_id"), "4790");
 	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(o, "agents")), 1);
 	assert_string_equal(str(cJSON_GetArrayItem(cJSON_GetObjectItem(o, "agents"), 0), "device"),
 	    "1000");
