@@ -16,7 +16,7 @@ V       ?= 0
 PYTEST  ?= /usr/bin/python3 -m pytest
 
 PKGS    := libuv libpq libcjson inih libargon2 libsystemd libcrypto libcurl \
-           libpcap libopusenc spandsp libbcg729
+           libpcap libopusenc spandsp libbcg729 libre
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # civetweb and libgsm (the recorder's GSM 06.10 WAV) ship no .pc file in Debian 12 either.
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) \

@@ -103,5 +103,37 @@ const struct hs_conf_def hs_conf_keys[] = {
 	    "folder of the TLS certificate and key (empty: <paths.state>/gateway/tls); a "
 	    "self-signed pair is made there at first start"},
 
+	/* [recorder] - call recording: the Record-A-Call SIP endpoint (manual: SIP voice mail
+	 * ports the PBX adds to a call) */
+	{"recorder.sip_listen", HS_CONF_STR, "0.0.0.0", 0, 0, NULL,
+	    "address the Record-A-Call SIP endpoint binds (0.0.0.0: every IPv4 address)"},
+	{"recorder.sip_port", HS_CONF_INT, "5060", 0, 65535, NULL,
+	    "UDP port of the Record-A-Call SIP endpoint (0: no endpoint)"},
+	{"recorder.sip_allowed", HS_CONF_STR, "127.0.0.1, ::1", 0, 0, NULL,
+	    "addresses or CIDR prefixes (comma separated) allowed to send INVITEs; others get "
+	    "403.  Only this host until the PBX's address is added (empty: any host)"},
+	{"recorder.sip_user", HS_CONF_STR, "", 0, 0, NULL,
+	    "user name the PBX authenticates with (digest) when recorder.sip_password is set"},
+	{"recorder.sip_password", HS_CONF_STR, "", 0, 0, NULL,
+	    "password of inbound digest authentication (empty: INVITEs are not challenged)"},
+	{"recorder.max_ports", HS_CONF_INT, "8", 1, 2000, NULL,
+	    "calls recorded at once by Record-A-Call (the manual's limit is 8); more get 486 "
+	    "Busy Here"},
+	{"recorder.rtp_port_min", HS_CONF_INT, "16384", 1024, 65535, NULL,
+	    "lowest UDP port of the recorded RTP (even ports are used)"},
+	{"recorder.rtp_port_max", HS_CONF_INT, "16999", 1024, 65535, NULL,
+	    "highest UDP port of the recorded RTP"},
+	{"recorder.answer_delay_ms", HS_CONF_INT, "0", 0, 60000, NULL,
+	    "ring (180) this long before answering an INVITE (0: answer at once)"},
+	{"recorder.rtp_timeout", HS_CONF_INT, "120", 0, 86400, NULL,
+	    "seconds without RTP after which a Record-A-Call call is ended with a BYE (0: never)"},
+	{"recorder.path", HS_CONF_STR, "", 0, 0, NULL,
+	    "folder of the recordings, as YYYY/MM/DD/ (UTC) below it (empty: "
+	    "<paths.state>/recordings)"},
+	{"recorder.format", HS_CONF_ENUM, "opus", 0, 0, "opus|gsm|wav",
+	    "stored audio format: Opus in Ogg, GSM 06.10 WAV (the manual's) or 16-bit PCM WAV"},
+	{"recorder.jitter_ms", HS_CONF_INT, "200", 0, 10000, NULL,
+	    "how long a hole in the RTP sequence is waited for before it counts as lost"},
+
 	{NULL, HS_CONF_STR, NULL, 0, 0, NULL, NULL},
 };

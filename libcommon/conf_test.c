@@ -144,7 +144,11 @@ table_has_the_documented_keys(void **state)
 	    "paths.migrations", "paths.bindir", "paths.state", "watchdog.hang_timeout",
 	    "watchdog.backoff_max", "watchdog.stable_after", "watchdog.stop_timeout",
 	    "watchdog.disk_check_interval", "cti.keepalive", "cti.reconnect_max", "web.listen",
-	    "web.http_port", "web.https_port", "web.threads", "web.root", "web.tls_dir"};
+	    "web.http_port", "web.https_port", "web.threads", "web.root", "web.tls_dir",
+	    "recorder.sip_listen", "recorder.sip_port", "recorder.sip_allowed", "recorder.sip_user",
+	    "recorder.sip_password", "recorder.max_ports", "recorder.rtp_port_min",
+	    "recorder.rtp_port_max", "recorder.answer_delay_ms", "recorder.rtp_timeout",
+	    "recorder.path", "recorder.format", "recorder.jitter_ms"};
 	size_t n = 0;
 
 	(void)state;

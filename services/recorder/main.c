@@ -3,8 +3,10 @@
  *
  * With --read FILE it is the offline engine (offline.c): it records the SIP calls of a
  * pcap/pcapng file into DIR and exits, needing no configuration, database or bus.  Without
- * it, it runs the common service skeleton; the live duties (Record-A-Call endpoint, mirror
- * capture) are later phases, so the service says it has none yet.
+ * it, it runs the common service skeleton and the Record-A-Call endpoint (rac.c), whose SIP
+ * stack runs in a thread of its own; finished calls come back to the service loop through
+ * a queue and a uv_async (why: rac.c's DESIGN note).  Capture on mirror ports is a later
+ * phase.
  *
  *   hookswitch-recorder --read FILE [--out DIR] [--format opus|gsm|wav|null]
  *                       [--channels 1|2] [--jitter-ms N] [--threads N] [--quiet]
@@ -24,8 +26,9 @@
 
 static const struct hs_service recorder_service = {
 	.id = HS_SVC_RECORDER,
-	.no_duties = "none yet: live recording is not implemented in this build "
-	    "(the offline engine is hookswitch-recorder --read FILE)",
+	.init = rec_live_init,
+	.fini = rec_live_fini,
+	.health = rec_live_health,
 };
 
 static int

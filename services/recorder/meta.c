@@ -100,6 +100,15 @@ rec_meta_write(const struct rec_call *c, const char *path)
 		return -1;
 	}
 	cJSON_AddStringToObject(o, "call_id", d->call_id);
+	if (c->rac_source[0]) {
+		/* Record-A-Call: the PBX that added us to the call, and its From/To as sent. */
+		cJSON_AddStringToObject(o, "source", "rac");
+		cJSON_AddStringToObject(o, "rac_address", c->rac_source);
+		cJSON_AddStringToObject(o, "sip_from", c->rac_from);
+		cJSON_AddStringToObject(o, "sip_to", c->rac_to);
+	} else {
+		cJSON_AddStringToObject(o, "source", "capture");
+	}
 	cJSON_AddItemToObject(o, "from", party(&d->caller));
 	cJSON_AddItemToObject(o, "to", party(&d->callee));
 	add_time(o, "start", d->start_us);

@@ -448,12 +448,31 @@ struct rec_call {
 	int out_open;
 	int64_t t0_us;          /* capture time of sample 0 (first RTP packet); 0 = no media */
 	int64_t last_us;
+	char folder[512];       /* where the files go */
 	char base[256];         /* file name without extension */
 	char audio_name[300];
 	struct rec_dtmf events[REC_MAX_EVENTS];
 	int nevents;
 	struct rec_dialog dlg_copy; /* the dialog as it ended (the table frees its own) */
+	/* Record-A-Call only (empty offline): the PBX's SIP address, and the raw From/To. */
+	char rac_source[64];
+	char rac_from[256], rac_to[256];
 };
+
+/* ---- session.c: one call's recording (offline.c and rac.c) ----------------------------- */
+
+/* Opens the recording of dl (read until the close) whose sample 0 is t0_us, its files in
+ * dir.  NULL when out of memory; *write_error is 1 when the audio file could not be created
+ * (the call is still followed, and its metadata written). */
+struct rec_call *rec_call_open(const struct rec_opts *o, const char *dir,
+    struct rec_dialog *dl, int64_t t0_us, int *write_error);
+/* One RTP packet of direction side (REC_CALLER, REC_CALLEE), u giving its addresses and its
+ * arrival (capture) time. */
+void rec_call_rtp(struct rec_call *c, int side, const struct rec_udp *u,
+    const struct rec_rtp *r);
+/* Ends the call as dl says (copied): plays what is held, writes the audio and the metadata,
+ * frees c.  Returns 1 when both files were written; *errors counts write failures. */
+int rec_call_close(struct rec_call *c, const struct rec_dialog *dl, int *errors);
 
 struct rec_offline_stats {
 	uint64_t packets, udp, tcp, other, fragments, malformed;
@@ -462,5 +481,103 @@ struct rec_offline_stats {
 };
 
 int rec_offline_run(const struct rec_opts *o, struct rec_offline_stats *st);
+
+/* ---- rac_policy.c: who may call, RTP ports, digest nonces (pure) ----------------------- */
+
+#define RAC_ACL_MAX 64
+
+struct rac_acl_entry {
+	uint8_t family; /* 4 or 6 */
+	uint8_t ip[16];
+	uint8_t bits;   /* prefix length */
+};
+
+struct rac_acl {
+	int n;          /* 0: anyone may call */
+	struct rac_acl_entry e[RAC_ACL_MAX];
+};
+
+/* Addresses and CIDR prefixes separated by commas or spaces ("" allows anyone); 0, or -1
+ * with a message in err. */
+int rac_acl_parse(struct rac_acl *acl, const char *text, char *err, size_t errlen);
+/* 1 when a (an IPv4-mapped IPv6 address counts as IPv4) matches an entry, or the list is
+ * empty. */
+int rac_acl_allows(const struct rac_acl *acl, const struct rec_addr *a);
+
+struct rac_ports {
+	uint16_t min, max;  /* even ports in [min, max] */
+	uint16_t next;      /* where the round-robin search starts */
+	int inuse;
+	uint8_t used[65536 / 8];
+};
+
+/* 0, or -1 when the range is empty or outside [1024, 65535]; min is rounded up to even. */
+int rac_ports_init(struct rac_ports *p, int min, int max);
+int rac_ports_count(const struct rac_ports *p);
+/* A free even port (round robin, so a port just freed is not reused at once), or -1. */
+int rac_ports_take(struct rac_ports *p);
+void rac_ports_give(struct rac_ports *p, int port);
+
+#define RAC_SECRET_LEN 16
+#define RAC_NONCE_LEN 40
+
+void rac_nonce_make(const uint8_t secret[RAC_SECRET_LEN], int64_t now_s,
+    char out[RAC_NONCE_LEN + 1]);
+/* 0 valid, 1 valid but older than max_age_s (stale), -1 not ours. */
+int rac_nonce_check(const uint8_t secret[RAC_SECRET_LEN], const char *nonce, size_t len,
+    int64_t now_s, int max_age_s);
+
+/* ---- rac.c: the Record-A-Call SIP endpoint (libre, in a thread of its own) -------------- */
+
+struct rac_conf {
+	char listen[64];
+	int port;
+	struct rac_acl acl;
+	char user[64];
+	char password[128];
+	int max_ports;
+	int rtp_min, rtp_max;
+	int answer_delay_ms;
+	int rtp_timeout_s;              /* 0: calls never end for want of RTP */
+	char path[512];                 /* the recordings' root: <path>/YYYY/MM/DD/ */
+	struct rec_opts opts;           /* format, channels, jitter */
+};
+
+/* What the endpoint tells the service loop about a finished call (rac_done_fn). */
+struct rac_report {
+	char call_id[REC_CALLID_MAX];
+	char source[64];
+	char file[600];                 /* audio file, "" when nothing was recorded */
+	const char *end_reason;         /* bye, cancel, timeout, rtp_timeout, shutdown, error */
+	int written;                    /* audio and metadata written */
+	int errors;
+	uint64_t packets;
+};
+
+struct rac_stats {
+	uint64_t invites, answered, recorded, no_media, busy, forbidden, auth_challenged,
+	    auth_failed, not_acceptable, options, write_errors;
+	int active;
+};
+
+typedef struct rac rac;
+/* Called in the endpoint's thread for each finished call: must only queue it. */
+typedef void (*rac_done_fn)(void *arg, const struct rac_report *r);
+
+/* Starts the endpoint's thread and waits until it listens: NULL with a message in err. */
+rac *rac_start(const struct rac_conf *cf, rac_done_fn done, void *arg, char *err,
+    size_t errlen);
+/* Ends the calls in progress (their recordings are written, a BYE is sent), stops and joins
+ * the thread. */
+void rac_stop(rac *r);
+void rac_stats_get(rac *r, struct rac_stats *st);
+
+/* ---- live.c: the service (recorder.* settings, the endpoint, health) -------------------- */
+
+struct hs_svc;
+struct cJSON;
+int rec_live_init(struct hs_svc *svc);
+void rec_live_fini(struct hs_svc *svc);
+void rec_live_health(struct hs_svc *svc, struct cJSON *body);
 
 #endif

@@ -311,6 +311,9 @@ class Hookswitch:
             "web.http_port": free_port(),
             "web.https_port": free_port(),
             "web.threads": 4,
+            # the recorder's Record-A-Call endpoint: loopback, a port of our own
+            "recorder.sip_listen": "127.0.0.1",
+            "recorder.sip_port": free_port(),
         }
         self.configure(overrides or {})
 

@@ -21,6 +21,12 @@ D seconds of audio; tshark must list 2N streams of the expected packet count.  A
 wrong run fails instead of printing a ratio.
 
 --smoke: 4 calls of 3 s, to prove it works; the figures mean little then.
+
+--rac N: the live endpoint instead.  hookswitch-recorder runs as a service (a config file of
+its own, random ports, recorder.max_ports = N) and one sipp process places N concurrent
+Record-A-Call calls at once (built-in uac_pcap: sipp's g711a.pcap and a '1', real time,
+about 9 s); every call must be recorded with all 246 packets, none lost or late, and the
+recorder's CPU time is printed.  Needs sipp.
 HS_BINDIR=dir (see test/system/hslib.py) measures the binaries of another build.
 """
 import argparse
@@ -178,9 +184,93 @@ def run_tshark(cap, calls, ticks):
     return dt
 
 
+def free_udp(n):
+    """n consecutive free UDP ports on 127.0.0.1, starting even."""
+    import random
+    import socket
+    for _ in range(200):
+        base = random.randrange(20000, 60000 - n, 2)
+        socks = []
+        try:
+            for port in range(base, base + n):
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                socks.append(s)
+                s.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    sys.exit("no free UDP ports")
+
+
+def cpu_seconds(pid):
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def bench_rac(calls, fmt):
+    """N concurrent Record-A-Call calls from sipp, recorded live: 0 packets lost."""
+    if shutil.which("sipp") is None:
+        sys.exit("missing sipp (tools/install-deps installs sip-tester)")
+    with tempfile.TemporaryDirectory(prefix="hs_bench_rac_", dir="/tmp") as tmp:
+        tmp = Path(tmp)
+        (tmp / "pcap").mkdir()
+        for f in ("g711a.pcap", "dtmf_2833_1.pcap"):
+            shutil.copy(Path("/usr/share/sip-tester") / f, tmp / "pcap" / f)
+        sip_port, rtp_min = free_udp(1), free_udp(2 * calls + 20)
+        (tmp / "bus").mkdir()
+        conf = tmp / "rec.conf"
+        conf.write_text(f"[bus]\ndir = {tmp}/bus\n[paths]\nstate = {tmp}/state\n[recorder]\n"
+                        f"sip_listen = 127.0.0.1\nsip_port = {sip_port}\nsip_allowed = 127.0.0.1\n"
+                        f"max_ports = {calls}\nrtp_port_min = {rtp_min}\n"
+                        f"rtp_port_max = {rtp_min + 2 * calls + 19}\nformat = {fmt}\n")
+        log = tmp / "rec.log"
+        rec = subprocess.Popen([str(RECORDER), "-c", str(conf), "-d"], stdout=open(log, "w"),
+                               stderr=subprocess.STDOUT)
+        try:
+            deadline = time.time() + 10
+            while "rac.listening" not in log.read_text():
+                if rec.poll() is not None or time.time() > deadline:
+                    sys.exit(f"recorder did not start: {log.read_text()}")
+                time.sleep(0.05)
+            print(f"load average before: {os.getloadavg()[0]:.2f}")
+            cpu0 = cpu_seconds(rec.pid)
+            t = time.perf_counter()
+            p = subprocess.run(["sipp", "-sn", "uac_pcap", f"127.0.0.1:{sip_port}", "-i", "127.0.0.1",
+                                "-p", str(free_udp(1)), "-mp", str(free_udp(4 * calls + 4)),
+                                "-m", str(calls), "-l", str(calls), "-r", str(calls), "-rp", "1000",
+                                "-nostdin", "-timeout", "120"],
+                               cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            wall = time.perf_counter() - t
+            if p.returncode != 0:
+                sys.exit(f"sipp failed ({p.returncode}): {p.stderr[-2000:]}")
+            deadline = time.time() + 20
+            while len(list((tmp / "state").glob("recordings/*/*/*/*.json"))) < calls:
+                if time.time() > deadline:
+                    sys.exit("not every call was recorded")
+                time.sleep(0.1)
+            cpu = cpu_seconds(rec.pid) - cpu0
+        finally:
+            rec.terminate()
+            rec.wait(timeout=30)
+        metas = [json.loads(f.read_text()) for f in (tmp / "state").glob("recordings/*/*/*/*.json")]
+        pk = [m["directions"][0]["packets"] for m in metas]
+        lost = sum(m["directions"][0]["lost"] + m["directions"][0]["late"] for m in metas)
+        if len(metas) != calls or any(x != 246 for x in pk) or lost:
+            sys.exit(f"RAC result wrong: {len(metas)} recordings, packets {sorted(set(pk))}, "
+                     f"lost+late {lost}")
+        print(f"Record-A-Call: {calls} concurrent sipp calls ({fmt}), {sum(pk)} RTP packets in "
+              f"{wall:.1f} s: all recorded, 0 lost, 0 late; recorder CPU {cpu:.2f} s "
+              f"({100 * cpu / wall:.0f}% of one core)")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--smoke", action="store_true")
+    ap.add_argument("--rac", type=int, metavar="N", help="N concurrent live Record-A-Call calls")
+    ap.add_argument("--rac-format", default="wav", choices=("wav", "gsm", "opus"))
     ap.add_argument("--calls", type=int, default=100)
     ap.add_argument("--seconds", type=float, default=60.0)
     args = ap.parse_args()
@@ -188,6 +278,9 @@ def main():
         args.calls, args.seconds = 4, 3.0
     if not os.access(RECORDER, os.X_OK):
         sys.exit(f"missing {RECORDER}: run make first")
+    if args.rac:
+        bench_rac(args.rac, args.rac_format)
+        return
     if shutil.which("tshark") is None:
         sys.exit("missing tshark (tools/install-deps installs it)")
     with tempfile.TemporaryDirectory(prefix="hs_bench_rec_") as tmp:

@@ -1,0 +1,233 @@
+/*
+ * live.c - the recorder as a service: reads the recorder.* settings, starts the
+ * Record-A-Call endpoint (rac.c, a thread of its own running libre), logs each finished call
+ * on the service loop and reports the endpoint in health.
+ *
+ * The endpoint's thread hands finished calls over with rac_done(): a mutex-protected list
+ * and a uv_async_send(), so logging (and, later, publishing and the database) happens on
+ * the libuv loop.  A port that cannot be bound does not stop the service: health says why
+ * and the endpoint is tried again every RAC_RETRY_MS.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "rec.h"
+#include "service.h"
+
+#define RAC_RETRY_MS 10000
+
+/* The service side of the endpoint: everything here runs on the libuv loop, except
+ * rac_done(), which the endpoint's thread calls. */
+struct recorder {
+	struct hs_svc *svc;
+	struct rac_conf cf;
+	rac *rac;
+	char listen_err[256];    /* why the endpoint is not listening, "" when it is */
+	uv_async_t wake;
+	uv_timer_t retry;
+	pthread_mutex_t mu;
+	struct done_item *head, **tail; /* finished calls, under mu */
+	uint64_t reported;
+};
+
+struct done_item {
+	struct done_item *next;
+	struct rac_report rep;
+};
+
+static struct recorder the_recorder;
+
+static void
+rac_done(void *arg, const struct rac_report *rep)
+{
+	struct recorder *rc = arg;
+	struct done_item *it = malloc(sizeof(*it));
+	if (it == NULL)
+		return;
+	it->next = NULL;
+	it->rep = *rep;
+	pthread_mutex_lock(&rc->mu);
+	*rc->tail = it;
+	rc->tail = &it->next;
+	pthread_mutex_unlock(&rc->mu);
+	uv_async_send(&rc->wake);
+}
+
+static void
+on_wake(uv_async_t *h)
+{
+	struct recorder *rc = h->data;
+	pthread_mutex_lock(&rc->mu);
+	struct done_item *it = rc->head;
+	rc->head = NULL;
+	rc->tail = &rc->head;
+	pthread_mutex_unlock(&rc->mu);
+	while (it != NULL) {
+		struct done_item *next = it->next;
+		const struct rac_report *r = &it->rep;
+		rc->reported++;
+		if (r->written)
+			hs_log_info("recording.written", "call_id=%s source=%s file=%s end=%s "
+			    "packets=%llu", hs_logq(r->call_id), r->source, hs_logq(r->file),
+			    r->end_reason, (unsigned long long)r->packets);
+		else
+			hs_log_info("recording.none", "call_id=%s source=%s end=%s packets=%llu "
+			    "errors=%d", hs_logq(r->call_id), r->source, r->end_reason,
+			    (unsigned long long)r->packets, r->errors);
+		free(it);
+		it = next;
+	}
+}
+
+static void
+rac_try_start(struct recorder *rc)
+{
+	char err[256];
+	rc->rac = rac_start(&rc->cf, rac_done, rc, err, sizeof(err));
+	if (rc->rac != NULL) {
+		rc->listen_err[0] = 0;
+		hs_log_info("rac.listening", "addr=%s port=%d max_ports=%d auth=%s allowed=%d "
+		    "path=%s", rc->cf.listen, rc->cf.port, rc->cf.max_ports,
+		    rc->cf.password[0] ? "digest" : "none", rc->cf.acl.n, hs_logq(rc->cf.path));
+		uv_timer_stop(&rc->retry);
+		return;
+	}
+	/* A busy port does not stop the service: it says why in health and tries again. */
+	if (strcmp(err, rc->listen_err) != 0)
+		hs_log_error("rac.listen_failed", "err=%s retry_ms=%d", hs_logq(err),
+		    RAC_RETRY_MS);
+	snprintf(rc->listen_err, sizeof(rc->listen_err), "%s", err);
+}
+
+static void
+on_retry(uv_timer_t *t)
+{
+	rac_try_start(t->data);
+}
+
+static int
+recorder_conf(struct recorder *rc, const hs_conf *conf)
+{
+	struct rac_conf *cf = &rc->cf;
+	char err[200];
+	snprintf(cf->listen, sizeof(cf->listen), "%s", hs_conf_str(conf, "recorder.sip_listen"));
+	cf->port = (int)hs_conf_int(conf, "recorder.sip_port");
+	if (rac_acl_parse(&cf->acl, hs_conf_str(conf, "recorder.sip_allowed"), err,
+	    sizeof(err)) != 0) {
+		hs_log_error("config.invalid", "key=recorder.sip_allowed err=%s", hs_logq(err));
+		return -1;
+	}
+	snprintf(cf->user, sizeof(cf->user), "%s", hs_conf_str(conf, "recorder.sip_user"));
+	snprintf(cf->password, sizeof(cf->password), "%s",
+	    hs_conf_str(conf, "recorder.sip_password"));
+	cf->max_ports = (int)hs_conf_int(conf, "recorder.max_ports");
+	cf->rtp_min = (int)hs_conf_int(conf, "recorder.rtp_port_min");
+	cf->rtp_max = (int)hs_conf_int(conf, "recorder.rtp_port_max");
+	cf->answer_delay_ms = (int)hs_conf_int(conf, "recorder.answer_delay_ms");
+	cf->rtp_timeout_s = (int)hs_conf_int(conf, "recorder.rtp_timeout");
+	const char *path = hs_conf_str(conf, "recorder.path");
+	if (*path)
+		snprintf(cf->path, sizeof(cf->path), "%s", path);
+	else
+		snprintf(cf->path, sizeof(cf->path), "%s/recordings",
+		    hs_conf_str(conf, "paths.state"));
+	cf->opts.format = rec_out_find(hs_conf_str(conf, "recorder.format"));
+	cf->opts.channels = 1;
+	cf->opts.jitter_us = hs_conf_int(conf, "recorder.jitter_ms") * 1000;
+	cf->opts.quiet = 1;
+	if (cf->opts.format == NULL)
+		return -1;
+	if (cf->password[0] && !cf->user[0]) {
+		hs_log_error("config.invalid", "key=recorder.sip_user err=%s",
+		    hs_logq("a password needs a user name"));
+		return -1;
+	}
+	if (cf->rtp_min > cf->rtp_max) {
+		hs_log_error("config.invalid", "key=recorder.rtp_port_min err=%s",
+		    hs_logq("above recorder.rtp_port_max"));
+		return -1;
+	}
+	if (cf->acl.n == 0 && !cf->password[0])
+		hs_log_warn("rac.open", "note=%s", hs_logq("recorder.sip_allowed is empty and no "
+		    "recorder.sip_password is set: any host may add the recorder to a call"));
+	return 0;
+}
+
+int
+rec_live_init(struct hs_svc *svc)
+{
+	struct recorder *rc = &the_recorder;
+	svc->priv = rc;
+	rc->svc = svc;
+	pthread_mutex_init(&rc->mu, NULL);
+	rc->head = NULL;
+	rc->tail = &rc->head;
+	if (recorder_conf(rc, svc->conf) != 0)
+		return -1;
+	if (uv_async_init(svc->uv, &rc->wake, on_wake) != 0)
+		return -1;
+	rc->wake.data = rc;
+	uv_timer_init(svc->uv, &rc->retry);
+	rc->retry.data = rc;
+	if (rc->cf.port == 0) {
+		snprintf(rc->listen_err, sizeof(rc->listen_err), "disabled (recorder.sip_port = 0)");
+		hs_log_info("rac.disabled", "note=%s", hs_logq("recorder.sip_port is 0"));
+		return 0;
+	}
+	rac_try_start(rc);
+	if (rc->rac == NULL)
+		uv_timer_start(&rc->retry, on_retry, RAC_RETRY_MS, RAC_RETRY_MS);
+	return 0;
+}
+
+void
+rec_live_fini(struct hs_svc *svc)
+{
+	struct recorder *rc = svc->priv;
+	if (rc == NULL)
+		return;
+	/* The calls in progress are written and sent a BYE; their reports are logged here. */
+	rac_stop(rc->rac);
+	rc->rac = NULL;
+	if (rc->wake.data != NULL) {
+		on_wake(&rc->wake);
+		uv_close((uv_handle_t *)&rc->wake, NULL);
+		uv_timer_stop(&rc->retry);
+		uv_close((uv_handle_t *)&rc->retry, NULL);
+	}
+	svc->priv = NULL;
+}
+
+void
+rec_live_health(struct hs_svc *svc, struct cJSON *body)
+{
+	struct recorder *rc = svc->priv;
+	cJSON *o = cJSON_AddObjectToObject(body, "rac");
+	if (rc == NULL)
+		return;
+	cJSON_AddBoolToObject(o, "listening", rc->rac != NULL);
+	if (rc->rac == NULL) {
+		cJSON_AddStringToObject(o, "error", rc->listen_err);
+		return;
+	}
+	struct rac_stats st;
+	rac_stats_get(rc->rac, &st);
+	cJSON_AddStringToObject(o, "listen", rc->cf.listen);
+	cJSON_AddNumberToObject(o, "port", rc->cf.port);
+	cJSON_AddNumberToObject(o, "max_ports", rc->cf.max_ports);
+	cJSON_AddNumberToObject(o, "active", st.active);
+	cJSON_AddNumberToObject(o, "invites", (double)st.invites);
+	cJSON_AddNumberToObject(o, "answered", (double)st.answered);
+	cJSON_AddNumberToObject(o, "recorded", (double)st.recorded);
+	cJSON_AddNumberToObject(o, "no_media", (double)st.no_media);
+	cJSON_AddNumberToObject(o, "busy", (double)st.busy);
+	cJSON_AddNumberToObject(o, "forbidden", (double)st.forbidden);
+	cJSON_AddNumberToObject(o, "auth_challenged", (double)st.auth_challenged);
+	cJSON_AddNumberToObject(o, "auth_failed", (double)st.auth_failed);
+	cJSON_AddNumberToObject(o, "not_acceptable", (double)st.not_acceptable);
+	cJSON_AddNumberToObject(o, "options", (double)st.options);
+	cJSON_AddNumberToObject(o, "write_errors", (double)st.write_errors);
+}
