@@ -100,6 +100,9 @@ int rec_sip_parse_party(struct rec_str v, struct rec_sip_party *p);
 /* Quick test: does the datagram start like a SIP request or response line? */
 int rec_sip_looks_like(const uint8_t *buf, size_t len);
 int rec_str_eq(struct rec_str s, const char *lit);
+/* s as a decimal number of at most 10 digits, no sign or spaces; 0, or -1 when it is not one
+ * or above max. */
+int rec_str_uint(struct rec_str s, unsigned long max, unsigned long *out);
 int rec_str_ieq(struct rec_str s, const char *lit);
 
 /* ---- sdp.c: SDP offers and answers --------------------------------------------------- */

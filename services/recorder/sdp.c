@@ -41,22 +41,6 @@ word(struct rec_str l, size_t *i)
 	return (struct rec_str){ l.p + s, *i - s };
 }
 
-static int
-num(struct rec_str s, unsigned long max, unsigned long *out)
-{
-	if (s.n == 0 || s.n > 10)
-		return -1;
-	unsigned long v = 0;
-	for (size_t i = 0; i < s.n; i++) {
-		if (!isdigit((unsigned char)s.p[i]))
-			return -1;
-		v = v * 10 + (unsigned long)(s.p[i] - '0');
-	}
-	if (v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
 
 /* c=IN IP4 192.0.2.1[/ttl] */
 static int
@@ -106,7 +90,7 @@ rtpmap(struct rec_str v, struct rec_sdp *s)
 	size_t i = 0;
 	struct rec_str pt = word(v, &i), enc = word(v, &i);
 	unsigned long n, rate = 0;
-	if (num(pt, 127, &n) != 0 || s->nmap >= REC_SDP_MAX_FMT)
+	if (rec_str_uint(pt, 127, &n) != 0 || s->nmap >= REC_SDP_MAX_FMT)
 		return;
 	const char *slash = memchr(enc.p, '/', enc.n);
 	if (slash == NULL)
@@ -116,7 +100,7 @@ rtpmap(struct rec_str v, struct rec_sdp *s)
 	const char *s2 = memchr(r.p, '/', r.n);
 	if (s2 != NULL)
 		r.n = (size_t)(s2 - r.p);
-	if (num(r, 1000000, &rate) != 0 || en == 0)
+	if (rec_str_uint(r, 1000000, &rate) != 0 || en == 0)
 		return;
 	/* A later rtpmap for the same payload type replaces the earlier one. */
 	int k;
@@ -179,7 +163,7 @@ rec_sdp_parse(const char *b, size_t len, struct rec_sdp *s)
 			const char *slash = memchr(p.p, '/', p.n);
 			if (slash != NULL)
 				p.n = (size_t)(slash - p.p); /* port/count */
-			if (rec_str_eq(media, "audio") && num(p, 65535, &port) == 0) {
+			if (rec_str_eq(media, "audio") && rec_str_uint(p, 65535, &port) == 0) {
 				section = 1;
 				s->has_audio = 1;
 				for (;;) {
@@ -187,7 +171,7 @@ rec_sdp_parse(const char *b, size_t len, struct rec_sdp *s)
 					unsigned long pt;
 					if (f.n == 0)
 						break;
-					if (num(f, 127, &pt) == 0 && s->nfmt < REC_SDP_MAX_FMT)
+					if (rec_str_uint(f, 127, &pt) == 0 && s->nfmt < REC_SDP_MAX_FMT)
 						s->fmt[s->nfmt++] = (uint8_t)pt;
 				}
 			} else {

@@ -231,10 +231,9 @@ hdr_of(struct rec_str name)
 	return H_OTHER;
 }
 
-static int
-parse_uint(struct rec_str s, unsigned long max, unsigned long *out)
+int
+rec_str_uint(struct rec_str s, unsigned long max, unsigned long *out)
 {
-	s = trim(s);
 	if (s.n == 0 || s.n > 10)
 		return -1;
 	unsigned long v = 0;
@@ -247,6 +246,12 @@ parse_uint(struct rec_str s, unsigned long max, unsigned long *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+static int
+parse_uint(struct rec_str s, unsigned long max, unsigned long *out)
+{
+	return rec_str_uint(trim(s), max, out);
 }
 
 static int
