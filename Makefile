@@ -105,12 +105,16 @@ $(BUILD)/bin/hookswitch-gateway: $(COMPAT_LIBS)
 $(BUILD)/bin/hookswitch-gateway: PKG_LIBS += -Wl,--no-as-needed $(COMPAT_LIBS) \
     -Wl,--as-needed -Wl,-rpath,'$$ORIGIN/../lib'
 
+# hookswitchctl exports, verifies and purges recordings with the recorder's own storage code
+# (key file, AES-256-GCM, signatures, retention), linked in rather than written twice.
+RECSTORE_OBJ := $(addprefix $(BUILD)/obj/services/recorder/,store.o keystore.o store_db.o)
 CTL_SRC := $(filter-out %_test.c,$(wildcard tools/hookswitchctl/*.c))
 CTL_OBJ := $(CTL_SRC:%.c=$(BUILD)/obj/%.o)
-$(BUILD)/bin/hookswitchctl: $(CTL_OBJ) $(LIBCOMMON_A)
+$(BUILD)/bin/hookswitchctl: $(CTL_OBJ) $(RECSTORE_OBJ) $(LIBCOMMON_A)
 	@mkdir -p $(dir $@)
 	@echo "  LD $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(CTL_OBJ) $(LIBCOMMON_A) $(PKG_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(CTL_OBJ) $(RECSTORE_OBJ) $(LIBCOMMON_A) $(PKG_LIBS)
+$(filter $(BUILD)/test/tools__hookswitchctl__%,$(TEST_BINS)): $(RECSTORE_OBJ)
 
 # The PBX simulator (tools/pbxsim); fuzz_*.c are libFuzzer entry points, built by
 # test/fuzz/Makefile.

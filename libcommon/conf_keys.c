@@ -134,6 +134,19 @@ const struct hs_conf_def hs_conf_keys[] = {
 	    "stored audio format: Opus in Ogg, GSM 06.10 WAV (the manual's) or 16-bit PCM WAV"},
 	{"recorder.jitter_ms", HS_CONF_INT, "200", 0, 10000, NULL,
 	    "how long a hole in the RTP sequence is waited for before it counts as lost"},
+	{"recorder.key_file", HS_CONF_STR, "", 0, 0, NULL,
+	    "the recording key (32 random bytes, mode 0600, made at first start; never in the "
+	    "database); empty: <paths.state>/keys/recording.key"},
+	{"recorder.encrypt", HS_CONF_BOOL, "true", 0, 0, NULL,
+	    "encrypt each recording (AES-256-GCM) when its call ends; signed either way"},
+	{"recorder.dat_sidecar", HS_CONF_BOOL, "false", 0, 0, NULL,
+	    "write a DAT text file ([Key:Value] lines, the manual's keys) beside each recording"},
+	{"recorder.retention_days", HS_CONF_INT, "0", 0, 36500, NULL,
+	    "delete recordings (files, and mark their rows) older than this many days, checked "
+	    "daily (0: keep for ever)"},
+	{"recorder.link_interval", HS_CONF_INT, "60", 0, 86400, NULL,
+	    "seconds between runs of the matcher that links recordings to the logger's calls "
+	    "(0: only right after each recording)"},
 
 	{NULL, HS_CONF_STR, NULL, 0, 0, NULL, NULL},
 };

@@ -148,7 +148,9 @@ table_has_the_documented_keys(void **state)
 	    "recorder.sip_listen", "recorder.sip_port", "recorder.sip_allowed", "recorder.sip_user",
 	    "recorder.sip_password", "recorder.max_ports", "recorder.rtp_port_min",
 	    "recorder.rtp_port_max", "recorder.answer_delay_ms", "recorder.rtp_timeout",
-	    "recorder.path", "recorder.format", "recorder.jitter_ms"};
+	    "recorder.path", "recorder.format", "recorder.jitter_ms", "recorder.key_file",
+	    "recorder.encrypt", "recorder.dat_sidecar", "recorder.retention_days",
+	    "recorder.link_interval"};
 	size_t n = 0;
 
 	(void)state;

@@ -37,7 +37,8 @@
 	X(CALL_CONNECTION_CLEARED, "call.connection_cleared", "cti-host", "XC events") \
 	X(CALL_ENDED, "call.ended", "cti-host", "CC events") \
 	X(CALL_CLEARED, "call.cleared", "cti-host", "a call left the live model") \
-	X(LOGGER_PROGRESS, "logger.progress", "logger", "how far the database is written; at most once a second while writing")
+	X(LOGGER_PROGRESS, "logger.progress", "logger", "how far the database is written; at most once a second while writing") \
+	X(RECORDING_STORED, "recording.stored", "recorder", "a recording was sealed (encrypted, signed) and its recordings row written")
 
 /* Commands (REQ/REP).  X(const, "wire.name", "served by", "meaning") */
 #define HS_COMMAND_LIST(X)                                                                 \

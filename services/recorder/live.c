@@ -16,6 +16,7 @@
 #include "log.h"
 #include "rec.h"
 #include "service.h"
+#include "store.h"
 
 #define RAC_RETRY_MS 10000
 
@@ -31,6 +32,8 @@ struct recorder {
 	pthread_mutex_t mu;
 	struct done_item *head, **tail; /* finished calls, under mu */
 	uint64_t reported;
+	struct rec_shelf_conf shelf_cf;
+	struct rec_shelf *shelf;  /* sealing, database rows, linking, retention (recdb.c) */
 };
 
 struct done_item {
@@ -77,6 +80,8 @@ on_wake(uv_async_t *h)
 			hs_log_info("recording.none", "call_id=%s source=%s end=%s packets=%llu "
 			    "errors=%d", hs_logq(r->call_id), r->source, r->end_reason,
 			    (unsigned long long)r->packets, r->errors);
+		if (r->written) /* seal, database row, link (recdb.c) */
+			rec_shelf_written(rc->shelf, r);
 		free(it);
 		it = next;
 	}
@@ -140,6 +145,20 @@ recorder_conf(struct recorder *rc, const hs_conf *conf)
 	cf->opts.quiet = 1;
 	if (cf->opts.format == NULL)
 		return -1;
+	struct rec_shelf_conf *sc = &rc->shelf_cf;
+	snprintf(sc->root, sizeof(sc->root), "%s", cf->path);
+	const char *key = hs_conf_str(conf, "recorder.key_file");
+	if (*key)
+		snprintf(sc->key_file, sizeof(sc->key_file), "%s", key);
+	else
+		snprintf(sc->key_file, sizeof(sc->key_file), "%s/keys/recording.key",
+		    hs_conf_str(conf, "paths.state"));
+	snprintf(sc->pending_dir, sizeof(sc->pending_dir), "%s/recorder/pending",
+	    hs_conf_str(conf, "paths.state"));
+	sc->encrypt = hs_conf_bool(conf, "recorder.encrypt");
+	sc->dat_sidecar = hs_conf_bool(conf, "recorder.dat_sidecar");
+	sc->retention_days = (int)hs_conf_int(conf, "recorder.retention_days");
+	sc->link_interval_s = (int)hs_conf_int(conf, "recorder.link_interval");
 	if (cf->password[0] && !cf->user[0]) {
 		hs_log_error("config.invalid", "key=recorder.sip_user err=%s",
 		    hs_logq("a password needs a user name"));
@@ -166,6 +185,8 @@ rec_live_init(struct hs_svc *svc)
 	rc->head = NULL;
 	rc->tail = &rc->head;
 	if (recorder_conf(rc, svc->conf) != 0)
+		return -1;
+	if ((rc->shelf = rec_shelf_new(svc, &rc->shelf_cf)) == NULL)
 		return -1;
 	if (uv_async_init(svc->uv, &rc->wake, on_wake) != 0)
 		return -1;
@@ -198,6 +219,8 @@ rec_live_fini(struct hs_svc *svc)
 		uv_timer_stop(&rc->retry);
 		uv_close((uv_handle_t *)&rc->retry, NULL);
 	}
+	rec_shelf_free(rc->shelf);
+	rc->shelf = NULL;
 	svc->priv = NULL;
 }
 
@@ -208,6 +231,7 @@ rec_live_health(struct hs_svc *svc, struct cJSON *body)
 	cJSON *o = cJSON_AddObjectToObject(body, "rac");
 	if (rc == NULL)
 		return;
+	rec_shelf_health(rc->shelf, body);
 	cJSON_AddBoolToObject(o, "listening", rc->rac != NULL);
 	if (rc->rac == NULL) {
 		cJSON_AddStringToObject(o, "error", rc->listen_err);

@@ -65,6 +65,8 @@ class Recorder:
             "rtp_port_min": self.rtp_min,
             "rtp_port_max": self.rtp_min + 39,
             "format": "wav",
+            # these tests read the audio as recorded; test_recorder_store.py covers sealing
+            "encrypt": "false",
         }
         rec.update(settings)
         lines = ["[bus]", f"dir = {self.bus}", "[paths]", f"state = {self.state}",

@@ -25,6 +25,7 @@
 #include "locate.h"
 #include "log.h"
 #include "migrate.h"
+#include "recordings.h"
 #include "service.h"
 #include "topo.h"
 
@@ -842,6 +843,13 @@ ctl_calls(struct ctl *ctl)
 
 static int ctl_help(struct ctl *ctl);
 
+/* recordings list|export|verify|purge: PostgreSQL and the files (recordings.c). */
+static int
+ctl_recordings(struct ctl *ctl)
+{
+	return recordings_main(ctl->conf, ctl->json, ctl->argc - 1, ctl->argv + 1);
+}
+
 /* ------------------------------------------------------------------------------------ */
 /* Grammar                                                                              */
 /* ------------------------------------------------------------------------------------ */
@@ -890,6 +898,13 @@ static const struct {
 	    "--from T [--to T] [--device N] [--limit N]: call records (logger)" },
 	{ "calls rebuild <...>", ctl_calls,
 	    "--from T --to T: rebuild those calls from the raw events" },
+	{ "recordings list <...>", ctl_recordings,
+	    "[--from T] [--to T] [--limit N]: stored recordings" },
+	{ "recordings export <...>", ctl_recordings,
+	    "ID FILE: check the signature, decrypt to FILE" },
+	{ "recordings verify <...>", ctl_recordings, "ID: check the stored file's signature" },
+	{ "recordings purge <...>", ctl_recordings,
+	    "--older-than DAYS: delete older recordings (retention)" },
 	{ "help", ctl_help, "this list" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
