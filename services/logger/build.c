@@ -48,6 +48,7 @@ struct lg_builder {
 	hs_map *dnd;               /* device -> struct dnd_rec * */
 	hs_map *xfer_hold;         /* device -> PBX call id it holds for a transfer/conference */
 	struct lg_call *dirty;
+	uint64_t gen;              /* write generation: marks made now carry it (lg_build_cut) */
 	lg_status_fn status_fn;
 	void *status_arg;
 	/* the event being applied */
@@ -167,6 +168,7 @@ agent_at(const lg_builder *b, const char *dev)
 static void
 mark_dirty(lg_builder *b, struct lg_call *c)
 {
+	c->dirty_gen = b->gen;
 	if (c->dirty)
 		return;
 	c->dirty = true;
@@ -1446,6 +1448,7 @@ lg_build_new(lg_status_fn status_fn, void *arg)
 
 	if (b == NULL)
 		return NULL;
+	b->gen = 1; /* 0: a call never copied (snap_gen) */
 	b->legs = hs_map_new();
 	b->calls = hs_map_new();
 	b->kinds = hs_map_new();
@@ -1544,12 +1547,32 @@ lg_build_dirty(lg_builder *b)
 void
 lg_build_written(lg_builder *b)
 {
-	struct lg_call *c = b->dirty, *next;
+	lg_build_written_upto(b, UINT64_MAX);
+}
+
+uint64_t
+lg_build_cut(lg_builder *b)
+{
+	return b->gen++;
+}
+
+void
+lg_build_written_upto(lg_builder *b, uint64_t gen)
+{
+	struct lg_call **pp = &b->dirty, *c;
 	char key[32];
 
-	b->dirty = NULL;
-	for (; c != NULL; c = next) {
-		next = c->next_dirty;
+	while ((c = *pp) != NULL) {
+		if (c->dirty_gen > gen) {
+			/* changed since that write: written again later, as a call the database
+			 * has if that write held it */
+			if (c->snap_gen == gen)
+				c->stored = true;
+			pp = &c->next_dirty;
+			continue;
+		}
+		*pp = c->next_dirty;
+		c->stored = true;
 		c->dirty = false;
 		c->next_dirty = NULL;
 		c->nabsorbed = 0;
@@ -1558,6 +1581,86 @@ lg_build_written(lg_builder *b)
 			hs_map_del(b->calls, key);
 			call_free(c);
 		}
+	}
+}
+
+/* A copy of c for the store: the records' fields and arrays, not the legs. */
+static struct lg_call *
+call_copy(const struct lg_call *c)
+{
+	struct lg_call *d = malloc(sizeof(*d));
+
+	if (d == NULL)
+		return NULL;
+	*d = *c;
+	d->nlegs = 0;
+	d->next_dirty = NULL;
+	d->segs = NULL;
+	d->nsegs = d->capsegs = 0;
+	if (c->nsegs > 0 && (d->segs = calloc((size_t)c->nsegs, sizeof(*d->segs))) == NULL)
+		goto fail;
+	for (int i = 0; i < c->nsegs; i++) {
+		const struct lg_segment *s = &c->segs[i];
+		struct lg_segment *t = &d->segs[i];
+
+		*t = *s;
+		t->parties = NULL;
+		t->holds = NULL;
+		t->accounts = NULL;
+		t->nparties = t->nholds = t->naccounts = 0;
+		t->capparties = t->capholds = t->capaccounts = 0;
+		d->nsegs = i + 1;
+#define COPY_ARR(f, n)                                                                    \
+	if (s->n > 0) {                                                                  \
+		if ((t->f = malloc((size_t)s->n * sizeof(*t->f))) == NULL)              \
+			goto fail;                                                       \
+		memcpy(t->f, s->f, (size_t)s->n * sizeof(*t->f));                        \
+		t->n = t->cap##f = s->n;                                                 \
+	}
+		COPY_ARR(parties, nparties)
+		COPY_ARR(holds, nholds)
+		COPY_ARR(accounts, naccounts)
+#undef COPY_ARR
+	}
+	return d;
+fail:
+	call_free(d);
+	return NULL;
+}
+
+struct lg_call *
+lg_build_snapshot(lg_builder *b, size_t *n)
+{
+	struct lg_call *head = NULL, **tail = &head;
+
+	*n = 0;
+	for (struct lg_call *c = lg_build_dirty(b); c != NULL; c = c->next_dirty, (*n)++) {
+		c->snap_gen = b->gen; /* what lg_build_cut returns next */
+		if ((*tail = call_copy(c)) == NULL)
+			abort(); /* out of memory: as every allocation of the logger's batches */
+		tail = &(*tail)->next_dirty;
+	}
+	return head;
+}
+
+void
+lg_build_mark_stored(lg_builder *b)
+{
+	size_t pos = 0;
+	const char *k;
+	void *v;
+
+	while (hs_map_next(b->calls, &pos, &k, &v))
+		((struct lg_call *)v)->stored = true;
+}
+
+void
+lg_build_snapshot_free(struct lg_call *list)
+{
+	while (list != NULL) {
+		struct lg_call *next = list->next_dirty;
+		call_free(list);
+		list = next;
 	}
 }
 

@@ -180,6 +180,11 @@ struct lg_call {
 	int nabsorbed;
 
 	bool dirty;
+	uint64_t dirty_gen;        /* lg_build_cut generation of the last mark */
+	uint64_t snap_gen;         /* generation of the last lg_build_snapshot that copied it */
+	bool stored;               /* a write of it succeeded, or it was read back at start: the
+	                            * database has rows of it.  Else, as a rule, it has none
+	                            * (the store COPYs it, and falls back to upserts if not) */
 	bool ended;                /* every leg ended: freed after it is written */
 	struct lg_call *next_dirty;
 };
@@ -221,6 +226,19 @@ int lg_build_event(lg_builder *b, int boot_no, uint64_t seq, long long ms, const
 struct lg_call *lg_build_dirty(lg_builder *b);
 /* The dirty calls were written: clears the marks and frees those that ended. */
 void lg_build_written(lg_builder *b);
+/*
+ * Writing while building goes on (the logger's writer thread): lg_build_snapshot copies the
+ * dirty calls (refreshed; records only, no legs) as a list through next_dirty, *n of them,
+ * for the store; lg_build_cut then returns the generation of the marks it holds.  When that
+ * write succeeded, lg_build_written_upto(gen) clears the marks of the calls not marked again
+ * since, and frees those that ended; when it failed, every mark simply stays.
+ */
+struct lg_call *lg_build_snapshot(lg_builder *b, size_t *n);
+void lg_build_snapshot_free(struct lg_call *list);
+uint64_t lg_build_cut(lg_builder *b);
+void lg_build_written_upto(lg_builder *b, uint64_t gen);
+/* Every call the builder holds is in the database (rebuilt from it at start). */
+void lg_build_mark_stored(lg_builder *b);
 
 /* Open (not ended) calls, and every call ended but not yet written. */
 size_t lg_build_open(const lg_builder *b);

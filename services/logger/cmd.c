@@ -164,6 +164,7 @@ rb_step(uv_idle_t *h)
 	struct lg_rebuild *r = h->data;
 	bool done = false;
 
+	lg_writer_wait(r->lg); /* the live writer and the rebuild take turns, as before */
 	if (lg_store_rebuild_next(r->lg->store, rb_event, r, &done) != HS_OK)
 		r->err = HS_EDB;
 	/* Calls still open at the end of the journal are open now: the live builder owns them
@@ -196,6 +197,7 @@ cmd_rebuild(void *arg, hs_bus_req *req, const hs_env *msg)
 	r->req = req;
 	r->from = from;
 	r->to = to;
+	lg_writer_wait(lg);
 	lg_store_device_kinds(lg->store, lg_learn_kind, r->b);
 	/* Calls open at most a day before `from` are rebuilt whole; older ones are not touched. */
 	if (lg_store_rebuild_begin(lg->store, from, to, 24LL * 3600 * 1000, &r->deleted) !=

@@ -136,44 +136,42 @@ lg_count_calls(const struct lg_call *c)
 	return n;
 }
 
-/* Writes the batch, the builder's dirty calls, the status rows and the progress mark in one
- * transaction.  Returns 0 when they are in the database; otherwise the raw events go to the
- * spool (spool.c), which the tick drains when PostgreSQL is back. */
-static int
+/*
+ * Hands the batch, the builder's dirty calls, the status rows and the progress mark to the
+ * writer (writer.c), which writes them in one transaction while the next batch is built.
+ * Waits for the batch before, if the writer still holds one: its outcome decides (a failure
+ * starts the spool).  While spooling the raw events go to the spool (spool.c), which the tick
+ * drains when PostgreSQL is back.
+ */
+static void
 flush(struct logger *lg)
 {
-	struct lg_call *dirty;
-
+	lg_writer_wait(lg);
+	lg->flush_pending = false;
 	if (!lg->spooling) {
-		if (lg->batch.n == 0 && lg->nst == 0 && (dirty = lg_build_dirty(lg->b)) == NULL)
-			return 0;
-		long long t0 = hs_mono_ms();
-		hs_err rv;
-
-		dirty = lg_build_dirty(lg->b);
-		rv = lg_store_write(lg->store, lg->batch.raw, lg->batch.n, dirty, lg->st, lg->nst,
-		    lg->boot_no, lg->applied);
-		lg->write_ms += hs_mono_ms() - t0;
-		if (rv == HS_OK) {
-			lg->calls_written += lg_count_calls(dirty);
-			lg->batches++;
-			lg_build_written(lg->b);
-			lg_rawbuf_clear(&lg->batch);
-			lg->nst = 0;
-			if (lg->spool_from_last_run && lg->queue == NULL)
-				lg_spool_done(lg); /* what the last run spooled is written now */
-			return 0;
-		}
-		lg->write_errors++;
+		if ((lg->batch.n == 0 && lg->nst == 0 && lg_build_dirty(lg->b) == NULL) ||
+		    lg->writer == NULL)
+			return; /* nothing, or a start that failed */
+		lg_writer_submit(lg);
+		return;
 	}
 	lg_spool_batch(lg);
-	return -1;
+}
+
+void
+lg_flush_soon(struct logger *lg)
+{
+	if (lg_writer_busy(lg)) {
+		lg->flush_pending = true; /* on_wake (writer.c) calls again */
+		return;
+	}
+	flush(lg);
 }
 
 static void
 on_flush(uv_timer_t *t)
 {
-	flush(t->data);
+	lg_flush_soon(t->data);
 }
 
 static void
@@ -198,6 +196,7 @@ follow_boot(struct logger *lg, uint64_t boot)
 
 	if (lg->batch.n > 0 || lg->nst > 0)
 		flush(lg); /* a batch holds one boot's rows (its progress mark) */
+	lg_writer_wait(lg);
 	if (lg_store_boot(lg->store, "cti-host", boot, &boot_no, &applied) != HS_OK) {
 		hs_log_error("boot.register", "boot=%016llx error=%s", (unsigned long long)boot,
 		    hs_logq(hs_db_error(lg->svc->db)));
@@ -350,6 +349,22 @@ on_replay(void *arg, hs_err status, const hs_env *reply)
 
 	lg->replaying = false;
 	lg->replay_ms += hs_mono_ms() - lg->replay_asked;
+	if (boot == 0) {
+		/* The first start (no boot in the database): cti-host's current boot from its
+		 * first event, asked at once rather than when its first event (a heartbeat, once
+		 * a second) comes.  Anything amiss: the first event starts it, as it always did. */
+		const char *b = status == HS_OK && reply->status == HS_OK ?
+		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(reply->body, "boot")) : NULL;
+
+		if (b == NULL || strlen(b) != 16 || (boot = strtoull(b, NULL, 16)) == 0 ||
+		    lg->boot != 0 || follow_boot(lg, boot) != 0) {
+			hs_log_info("replay.first", "note=%s",
+			    hs_logq("no answer; the first event starts the stream"));
+			stream_drain(lg);
+			return;
+		}
+		lg->replay_boot = boot;
+	}
 	if (status != HS_OK || (reply->status != HS_OK && reply->status != HS_ENOTFOUND)) {
 		hs_log_warn("replay.failed", "boot=%016llx error=%s", (unsigned long long)boot,
 		    hs_logq(status != HS_OK ? hs_strerror(status) : reply->message));
@@ -380,25 +395,37 @@ on_replay(void *arg, hs_err status, const hs_env *reply)
 			replay_request(lg, boot, end + 1, to);
 			more = true;
 		}
+	} else if (it == NULL && lg->replay_win < to) {
+		/* An empty page that was not the whole range: only heartbeats there (they are not
+		 * journaled).  The range goes on while cti-host's journal does. */
+		const cJSON *last = cJSON_GetObjectItemCaseSensitive(reply->body, "last");
+
+		if (cJSON_IsNumber(last) && (uint64_t)last->valuedouble > lg->replay_win) {
+			replay_request(lg, boot, lg->replay_win + 1, to);
+			more = true;
+		}
 	}
 	cJSON_ArrayForEach(it, events) {
 		const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "type"));
 		const char *ts = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "ts"));
 		const cJSON *sq = cJSON_GetObjectItemCaseSensitive(it, "seq");
 		const cJSON *body = cJSON_GetObjectItemCaseSensitive(it, "body");
-		char *env;
+		const char *env;
 
 		if (type == NULL || ts == NULL || !cJSON_IsNumber(sq) || !cJSON_IsObject(body) ||
 		    (uint64_t)sq->valuedouble <= lg->applied)
 			continue;
-		if ((env = cJSON_PrintUnformatted(it)) == NULL)
+		if ((env = lg_json_print(&lg->envelope, it)) == NULL)
 			abort();
 		apply(lg, (uint64_t)sq->valuedouble, type, ts, body, env);
-		free(env);
 		n++;
 	}
 	hs_log_info("replay.done", "boot=%016llx events=%d applied=%llu", (unsigned long long)boot,
 	    n, (unsigned long long)lg->applied);
+	/* An answer is a batch of its own: written now, while the next one is on its way
+	 * (waiting LG_FLUSH_MS for more live events would only leave the writer idle). */
+	if (n > 0)
+		lg_flush_soon(lg);
 	if (more)
 		return; /* the rest of the range is on its way */
 	if (to != UINT64_MAX) {
@@ -421,10 +448,13 @@ replay_request(struct logger *lg, uint64_t boot, uint64_t from, uint64_t to)
 	char b[17];
 
 	snprintf(b, sizeof(b), "%016llx", (unsigned long long)boot);
-	cJSON_AddStringToObject(body, "boot", b);
+	if (boot != 0) /* else the current boot, which the answer names */
+		cJSON_AddStringToObject(body, "boot", b);
 	cJSON_AddNumberToObject(body, "from", (double)from);
-	if (to != UINT64_MAX)
-		cJSON_AddNumberToObject(body, "to", (double)to);
+	/* Pages of LG_REPLAY_PAGE events: the first comes sooner, and the writer works on one
+	 * while the loop builds the next and cti-host reads the one after. */
+	lg->replay_win = to >= from && to - from >= LG_REPLAY_PAGE ? from + LG_REPLAY_PAGE - 1 : to;
+	cJSON_AddNumberToObject(body, "to", (double)lg->replay_win);
 	lg->replaying = true;
 	lg->replay_asked = hs_mono_ms();
 	lg->replay_retry = false;
@@ -478,12 +508,12 @@ on_tick(uv_timer_t *t)
 	if (lg->spooling)
 		lg_spool_drain(lg);
 	else if (lg->batch.n > 0 || lg->nst > 0)
-		flush(lg);
+		lg_flush_soon(lg);
 	if (lg->replay_retry && !lg->replaying)
 		replay_request(lg, lg->replay_boot, lg->applied + 1, lg->replay_to);
 	else if (!lg->replaying && lg->queue != NULL)
 		stream_drain(lg);
-	if (now - lg->partitions_ms > 3600 * 1000 && !lg->spooling &&
+	if (now - lg->partitions_ms > 3600 * 1000 && !lg->spooling && !lg_writer_busy(lg) &&
 	    lg_store_partitions(lg->store, now) == HS_OK)
 		lg->partitions_ms = now;
 	/* logger.progress while the stream moves, not while it is idle */
@@ -542,6 +572,7 @@ lg_ingest_start(struct logger *lg)
 		hs_log_warn("reload.failed", "error=%s", hs_logq(hs_db_error(svc->db)));
 	if (rc.n > 0) {
 		lg->nst = 0; /* status rows of these events are in the database already */
+		lg_build_mark_stored(lg->b); /* and so are these calls */
 		hs_log_info("reload", "events=%zu calls_open=%zu", rc.n, lg_build_open(lg->b));
 	}
 
@@ -576,8 +607,14 @@ lg_ingest_start(struct logger *lg)
 		lg->boot_no = boot_no;
 		lg->applied = applied;
 		replay_request(lg, boot, applied + 1, UINT64_MAX);
+	} else {
+		replay_request(lg, 0, 1, UINT64_MAX); /* on_replay: the first start */
 	}
 
+	if (lg_writer_start(lg) != 0) {
+		hs_log_error("writer.start", "note=%s", hs_logq("cannot start the batch writer"));
+		return -1;
+	}
 	uv_timer_init(svc->uv, &lg->flush);
 	lg->flush.data = lg;
 	uv_timer_init(svc->uv, &lg->tick);
@@ -598,8 +635,10 @@ lg_ingest_stop(struct logger *lg)
 		hs_bus_unsubscribe(lg->sub);
 	lg->sub = NULL;
 	flush(lg);
+	lg_writer_wait(lg);
 	if (lg->spooling)
 		lg_spool_drain(lg);
+	lg_writer_stop(lg);
 	uv_close((uv_handle_t *)&lg->flush, NULL);
 	uv_close((uv_handle_t *)&lg->tick, NULL);
 	while (lg->queue != NULL) {
@@ -608,6 +647,7 @@ lg_ingest_stop(struct logger *lg)
 		pending_free(p);
 	}
 	lg_rawbuf_free(&lg->batch);
+	lg_text_free(&lg->envelope);
 	free(lg->st);
 	lg_spool_close(lg);
 	lg_store_close(lg->store);

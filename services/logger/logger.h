@@ -20,6 +20,7 @@
 #define LG_BATCH_MAX 10000         /* raw events per transaction */
 #define LG_FLUSH_MS 50             /* a partial batch waits at most this long */
 #define LG_REPLAY_TIMEOUT_MS 10000
+#define LG_REPLAY_PAGE 1500        /* events asked for per events.replay */
 
 /* An event waiting to be applied (received during a replay, or read from the spool). */
 struct lg_pending {
@@ -37,6 +38,13 @@ struct lg_rawbuf {
 };
 
 struct lg_rebuild;
+struct lg_writer;
+
+/* A reusable text buffer (json.c). */
+struct lg_text {
+	char *p;
+	size_t len, cap;
+};
 
 struct logger {
 	struct hs_svc *svc;
@@ -53,10 +61,15 @@ struct logger {
 	bool replaying;            /* an events.replay is in flight */
 	bool replay_retry;         /* the last one failed: ask again on the next tick */
 	uint64_t replay_boot, replay_to;
+	uint64_t replay_win;       /* the end of the page asked for (<= replay_to) */
 	struct lg_pending *queue, *queue_tail;
 	size_t nqueue;
 
+	struct lg_text envelope;   /* a replayed envelope as text (lg_json_print) */
+
 	/* the batch */
+	struct lg_writer *writer;  /* writes one batch while the next is built (writer.c) */
+	bool flush_pending;        /* a flush waits for the writer */
 	struct lg_rawbuf batch;
 	struct lg_status_row *st;
 	size_t nst, capst;
@@ -81,6 +94,10 @@ struct logger {
 	long long replay_asked;         /* hs_mono_ms of the replay in flight */
 };
 
+/* json.c: item as cJSON_PrintUnformatted prints it, into t (NULL when out of memory). */
+const char *lg_json_print(struct lg_text *t, const cJSON *item);
+void lg_text_free(struct lg_text *t);
+
 /* ingest.c */
 void lg_rawbuf_add(struct lg_rawbuf *rb, long long ms, int boot_no, uint64_t seq,
     const char *type, const char *call_id, const char *envelope);
@@ -91,16 +108,37 @@ size_t lg_count_calls(const struct lg_call *c);
 /* lg_kind_fn for lg_store_device_kinds: teaches the builder arg a device's kind. */
 void lg_learn_kind(void *builder, const char *device, enum lg_kind kind);
 int lg_ingest_start(struct logger *lg);
+/* Hands the batch to the writer when it is idle, else marks it pending (done when the writer
+ * finishes); spools it while PostgreSQL is away. */
+void lg_flush_soon(struct logger *lg);
 void lg_ingest_stop(struct logger *lg);
 void lg_ingest_health(struct logger *lg, cJSON *body);
 /* Applies one envelope of the stream (used by the spool drain, start-up and rebuild). */
 long long lg_ts_ms(const char *ts);
+
+/*
+ * writer.c: a thread with a connection of its own writes each batch (lg_store_write) while
+ * the loop builds the next.  One batch at a time, in order; the loop learns the outcome
+ * (lg_writer_reap, from the thread's wake-up or lg_writer_wait) before it hands over the
+ * next one, and on failure the batch's raw events go to the spool first, its status rows go
+ * back in front of lg->st, and its calls were never unmarked.
+ */
+int lg_writer_start(struct logger *lg);
+void lg_writer_stop(struct logger *lg);
+/* The writer holds a batch (handed over, outcome not yet taken). */
+bool lg_writer_busy(const struct logger *lg);
+/* Hands over lg->batch, lg->st and a copy of the dirty calls; the writer must be idle. */
+void lg_writer_submit(struct logger *lg);
+/* Waits for the batch the writer holds, if any, and takes its outcome. */
+void lg_writer_wait(struct logger *lg);
 
 /* spool.c: the raw events of batches PostgreSQL could not take, on disk, in order. */
 int lg_spool_open(struct logger *lg);
 void lg_spool_close(struct logger *lg);
 /* Appends the batch's raw events (and empties it); the first time, says so (log, svc.alert). */
 void lg_spool_batch(struct logger *lg);
+/* The same for the raw events of rb; error is what the failed write said. */
+void lg_spool_raw(struct logger *lg, struct lg_rawbuf *rb, const char *error);
 /* Writes the spool, then the builder's dirty calls, the status rows and the progress mark;
  * on success empties the spool and clears the alert.  Returns 0 when done. */
 int lg_spool_drain(struct logger *lg);

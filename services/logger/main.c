@@ -2,6 +2,7 @@
  * hookswitch-logger - call logging: turns cti-host's events into durable, exact call
  * records (README.md).
  */
+#include <malloc.h>
 #include <stdlib.h>
 
 #include "log.h"
@@ -51,5 +52,13 @@ static const struct hs_service logger_service = {
 int
 main(int argc, char **argv)
 {
+	/*
+	 * Each batch allocates a few large buffers (a replay answer of up to 4 MiB and its JSON
+	 * tree, the COPY text, the array literals) and frees them again.  glibc would map and
+	 * unmap each large one (every page faulted in afresh, each time) and give the heap's
+	 * top back after each batch: kept instead, the next batch reuses the same memory.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 64 << 20);
+	mallopt(M_TRIM_THRESHOLD, 128 << 20);
 	return hs_service_main(&logger_service, argc, argv);
 }

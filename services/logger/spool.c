@@ -72,14 +72,17 @@ lg_spool_reset(struct logger *lg)
 void
 lg_spool_batch(struct logger *lg)
 {
-	struct lg_rawbuf *b = &lg->batch;
+	lg_spool_raw(lg, &lg->batch, hs_db_error(lg->svc->db));
+}
 
+void
+lg_spool_raw(struct logger *lg, struct lg_rawbuf *b, const char *error)
+{
 	if (!lg->spooling) {
 		char msg[160 + sizeof(lg->spool_path)];
 		lg->spooling = true;
 		lg->spool_since = hs_now_ms();
-		hs_log_warn("spool.start", "error=%s path=%s", hs_logq(hs_db_error(lg->svc->db)),
-		    lg->spool_path);
+		hs_log_warn("spool.start", "error=%s path=%s", hs_logq(error), lg->spool_path);
 		snprintf(msg, sizeof(msg), "PostgreSQL unreachable: call events spooled to %s",
 		    lg->spool_path);
 		alert(lg, true, msg);
@@ -164,6 +167,9 @@ lg_spool_drain(struct logger *lg)
 	struct drain d = { .lg = lg, .err = HS_OK };
 	struct lg_call *dirty;
 
+	/* the writer holds nothing while spooling; made sure of, as this uses the loop's
+	 * connection */
+	lg_writer_wait(lg);
 	/* what arrived since the last flush goes behind the rest, in order */
 	lg_spool_batch(lg);
 	if (!hs_db_connected(lg->svc->db) && hs_db_exec_sql(lg->svc->db, "SELECT 1", NULL) != HS_OK)

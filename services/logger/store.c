@@ -17,6 +17,12 @@
  * to_timestamp(ms / 1000.0): ms / 1000.0 is numeric (exact), and to_timestamp rounds the
  * double to the microsecond, which is exact for any millisecond in timestamptz's range (the
  * test checks the round trip).  0 in a *_ms field means "not (yet)": NULL.
+ *
+ * COPY.  Raw events, and the calls and call_segments rows of calls never written before
+ * (write_new), go in by COPY instead: the same fill code, with the arr helpers in COPY mode
+ * (each value a field of COPY's text format, times as "YYYY-MM-DD HH:MM:SS.mmm+00"), sent in
+ * pieces.  Each COPY runs under a savepoint; one that meets a row already there (23505)
+ * is undone and those rows take the statements above, which never fail on that.
  */
 #include <inttypes.h>
 #include <stdbool.h>
@@ -44,6 +50,19 @@ struct arr {
 	char *p;
 	size_t len, cap;
 	bool oom;
+	/* COPY mode (copy_begin): the values go to row, as the fields of COPY's text format
+	 * (first: the row's first column; ts: epoch ms written as a timestamptz) */
+	struct arr *row;
+	struct ts_cache *tc;
+	bool first, ts;
+};
+
+/* The date and time of a second, formatted once for all the events of that second. */
+struct ts_cache {
+	long long sec;
+	bool valid;
+	char text[40];
+	size_t len;
 };
 
 static void
@@ -97,6 +116,39 @@ arr_putc(struct arr *a, char c)
 	arr_putn(a, &c, 1);
 }
 
+static void
+copy_ts(struct arr *a, long long ms, struct ts_cache *tc)
+{
+	char frac[16];
+	int n;
+
+	if (!tc->valid || tc->sec != ms / 1000) {
+		time_t t = (time_t)(ms / 1000);
+		struct tm tm;
+
+		gmtime_r(&t, &tm);
+		tc->len = strftime(tc->text, sizeof(tc->text), "%Y-%m-%d %H:%M:%S", &tm);
+		tc->sec = ms / 1000;
+		tc->valid = true;
+	}
+	arr_putn(a, tc->text, tc->len);
+	n = snprintf(frac, sizeof(frac), ".%03d+00", (int)(ms % 1000));
+	arr_putn(a, frac, (size_t)n);
+}
+
+/* COPY mode: starts a field of a->row (a tab before it, or a newline before a row). */
+static struct arr *
+copy_field(struct arr *a)
+{
+	struct arr *r = a->row;
+
+	if (!a->first)
+		arr_putc(r, '\t');
+	else if (r->len > 0)
+		arr_putc(r, '\n');
+	return r;
+}
+
 /* Starts an empty literal; the buffer is kept from the last use. */
 static void
 arr_begin(struct arr *a)
@@ -123,6 +175,10 @@ arr_sep(struct arr *a)
 static void
 arr_null(struct arr *a)
 {
+	if (a->row != NULL) {
+		arr_putn(copy_field(a), "\\N", 2);
+		return;
+	}
 	arr_sep(a);
 	arr_puts(a, "NULL");
 }
@@ -132,6 +188,15 @@ arr_int(struct arr *a, long long v)
 {
 	char buf[24];
 
+	if (a->row != NULL) {
+		struct arr *r = copy_field(a);
+
+		if (a->ts)
+			copy_ts(r, v, a->tc);
+		else
+			arr_putn(r, buf, (size_t)snprintf(buf, sizeof(buf), "%lld", v));
+		return;
+	}
 	arr_sep(a);
 	arr_putn(a, buf, (size_t)snprintf(buf, sizeof(buf), "%lld", v));
 }
@@ -141,6 +206,10 @@ arr_u64(struct arr *a, uint64_t v)
 {
 	char buf[24];
 
+	if (a->row != NULL) {
+		arr_putn(copy_field(a), buf, (size_t)snprintf(buf, sizeof(buf), "%" PRIu64, v));
+		return;
+	}
 	arr_sep(a);
 	arr_putn(a, buf, (size_t)snprintf(buf, sizeof(buf), "%" PRIu64, v));
 }
@@ -148,6 +217,10 @@ arr_u64(struct arr *a, uint64_t v)
 static void
 arr_bool(struct arr *a, bool v)
 {
+	if (a->row != NULL) {
+		arr_putc(copy_field(a), v ? 't' : 'f');
+		return;
+	}
 	arr_sep(a);
 	arr_putc(a, v ? 't' : 'f');
 }
@@ -203,9 +276,14 @@ arr_escaped(struct arr *a, const char *s, bool copy)
 		const unsigned char *run = p;
 		size_t n;
 
-		/* the common case, plain characters, is copied in runs */
-		while (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
-			p++;
+		/* the common case, plain characters, is copied in runs (in COPY's text format a
+		 * double quote is one of them: JSON is full of them) */
+		if (copy)
+			while (*p >= 0x20 && *p < 0x80 && *p != '\\')
+				p++;
+		else
+			while (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+				p++;
 		arr_putn(a, (const char *)run, (size_t)(p - run));
 		if (*p == '\0')
 			break;
@@ -231,6 +309,10 @@ arr_escaped(struct arr *a, const char *s, bool copy)
 static void
 arr_text(struct arr *a, const char *s)
 {
+	if (a->row != NULL) {
+		arr_escaped(copy_field(a), s, true);
+		return;
+	}
 	arr_sep(a);
 	arr_putc(a, '"');
 	arr_escaped(a, s, false);
@@ -575,6 +657,9 @@ struct lg_store {
 	struct arr callids;        /* the dirty calls' ids, for lg_seg_del */
 	struct arr absorbed;       /* the calls they absorbed, for lg_absorb_del */
 	struct arr tmp;            /* a call's trunks, before they become one element */
+	struct arr copy;           /* COPY text of new calls or segments (copy_begin) */
+	struct ts_cache tc;
+	char *copy_sql[B_COUNT];   /* COPY t (columns) FROM STDIN, for B_CALL and B_SEG */
 	const char *params[MAX_COLS];
 	bool cursor_open;          /* lg_cur exists (stream()) */
 };
@@ -608,6 +693,24 @@ lg_store_open(lg_store **sp, hs_db *db)
 	for (size_t i = 0; i < sizeof(statements) / sizeof(statements[0]); i++)
 		if ((err = hs_db_prepare(db, statements[i].name, statements[i].sql)) != HS_OK)
 			goto fail;
+	for (int b = B_CALL; b <= B_SEG; b++) {
+		struct arr q = { 0 };
+
+		arr_puts(&q, "COPY ");
+		arr_puts(&q, bulks[b].table);
+		arr_puts(&q, " (");
+		for (int i = 0; i < bulks[b].ncols; i++) {
+			arr_puts(&q, i > 0 ? ", " : "");
+			arr_puts(&q, bulks[b].cols[i].name);
+		}
+		arr_puts(&q, ") FROM STDIN");
+		if (q.oom) {
+			arr_free(&q);
+			err = HS_ENOMEM;
+			goto fail;
+		}
+		s->copy_sql[b] = q.p;
+	}
 	*sp = s;
 	return HS_OK;
 fail:
@@ -625,6 +728,9 @@ lg_store_close(lg_store *s)
 	arr_free(&s->callids);
 	arr_free(&s->absorbed);
 	arr_free(&s->tmp);
+	arr_free(&s->copy);
+	for (int i = 0; i < B_COUNT; i++)
+		free(s->copy_sql[i]);
 	free(s);
 }
 
@@ -669,50 +775,166 @@ bulk_exec(lg_store *s, int b, const struct arr *end)
 	return err != HS_OK ? err : bulk_run(s, b);
 }
 
-/* ---- writing a batch -------------------------------------------------------------------- */
+/*
+ * New calls (struct lg_call.stored false: never written) are most of a batch's calls while
+ * catching up, and for them an upsert does more than it needs (array literals parsed and
+ * unnested, a conflict check per row): their calls and call_segments rows go in by COPY
+ * instead, the same values through the same fill code (the arr helpers in COPY mode).  A
+ * row that is there after all (written by an earlier run, or a rebuild) makes the COPY fail:
+ * then everything goes through the upserts, as before.
+ */
+enum { SEL_ALL, SEL_OLD, SEL_NEW };
 
-static void
-copy_ts(struct arr *a, long long ms)
+static bool
+is_new(const struct lg_call *c)
 {
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	char buf[48];
-	int n;
-
-	gmtime_r(&t, &tm);
-	n = (int)strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
-	n += snprintf(buf + n, sizeof(buf) - (size_t)n, ".%03d+00", (int)(ms % 1000));
-	arr_putn(a, buf, (size_t)n);
+	/* an absorbing call's segments may be rows of the call it absorbed */
+	return !c->stored && c->nabsorbed == 0;
 }
 
-/* Sends the COPY text in s->tmp to `sql` (a COPY ... FROM STDIN).  On failure the
- * reason is in *sqlstate (unique_violation is 23505). */
+static bool
+selected(const struct lg_call *c, int sel)
+{
+	return sel == SEL_ALL || (sel == SEL_NEW) == is_new(c);
+}
+
+/* Starts filling the columns of bulk statement b as rows of a COPY, in s->copy. */
+static struct arr *
+copy_begin(lg_store *s, int b)
+{
+	s->copy.len = 0;
+	s->copy.oom = false;
+	s->tc.valid = false;
+	for (int i = 0; i < bulks[b].ncols; i++) {
+		struct arr *a = &s->cols[i];
+
+		a->row = &s->copy;
+		a->tc = &s->tc;
+		a->first = i == 0;
+		a->ts = strcmp(bulks[b].cols[i].type, "ts") == 0;
+	}
+	return s->cols;
+}
+
+/* Ends COPY mode; end is as for bulk_close (NULL: no rows). */
 static hs_err
-copy_in(lg_store *s, const char *sql, char *sqlstate, size_t len)
+copy_end(lg_store *s, int b, const struct arr *end)
+{
+	for (int i = 0; i < bulks[b].ncols; i++)
+		s->cols[i].row = NULL;
+	if (end != NULL && end != s->cols + bulks[b].ncols)
+		return HS_EINTERNAL;
+	if (end != NULL)
+		arr_putc(&s->copy, '\n');
+	return s->copy.oom ? HS_ENOMEM : HS_OK;
+}
+
+/* Sends text (COPY's text format) to `sql`, a COPY ... FROM STDIN, in pieces.  On failure
+ * the reason is in *sqlstate (unique_violation is 23505). */
+static hs_err
+copy_send(lg_store *s, const char *sql, const char *text, size_t len, char *sqlstate,
+    size_t statelen)
 {
 	PGconn *conn = hs_db_conn(s->db);
 	PGresult *res = PQexec(conn, sql);
 	hs_err rv = HS_OK;
 
-	snprintf(sqlstate, len, "%s", "");
+	snprintf(sqlstate, statelen, "%s", "");
 	if (PQresultStatus(res) != PGRES_COPY_IN) {
-		rv = HS_EDB;
-	} else {
 		PQclear(res);
-		res = NULL;
-		if (PQputCopyData(conn, s->tmp.p, (int)s->tmp.len) != 1 ||
-		    PQputCopyEnd(conn, NULL) != 1)
-			rv = HS_EDB;
-		while ((res = PQgetResult(conn)) != NULL) {
-			if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-				const char *st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-				snprintf(sqlstate, len, "%s", st != NULL ? st : "");
-				rv = HS_EDB;
-			}
-			PQclear(res);
-		}
+		return HS_EDB;
 	}
 	PQclear(res);
+	for (size_t off = 0; off < len && rv == HS_OK; off += (256 << 10)) {
+		size_t n = len - off < (256 << 10) ? len - off : (256 << 10);
+
+		if (PQputCopyData(conn, text + off, (int)n) != 1)
+			rv = HS_EDB;
+	}
+	if (PQputCopyEnd(conn, NULL) != 1 && rv == HS_OK)
+		rv = HS_EDB;
+	while ((res = PQgetResult(conn)) != NULL) {
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			const char *st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+			snprintf(sqlstate, statelen, "%s", st != NULL ? st : "");
+			if (rv == HS_OK)
+				rv = HS_EDB;
+		}
+		PQclear(res);
+	}
+	return rv;
+}
+
+/* ---- writing a batch -------------------------------------------------------------------- */
+
+
+#define COPY_CHUNK (256 << 10) /* COPY text is sent in pieces of about this size */
+
+/* One raw event as a line of COPY's text format, appended to a. */
+static void
+raw_line(struct arr *a, const struct lg_raw *r, struct ts_cache *tc)
+{
+	char num[48];
+	int n = snprintf(num, sizeof(num), "\t%d\t%" PRIu64 "\t", r->boot_no, r->seq);
+
+	copy_ts(a, r->ms, tc);
+	arr_putn(a, num, (size_t)n);
+	arr_escaped(a, r->type != NULL ? r->type : "", true);
+	arr_putn(a, "\t", 1);
+	if (r->pbx_call_id != NULL && r->pbx_call_id[0] != '\0')
+		arr_escaped(a, r->pbx_call_id, true);
+	else
+		arr_putn(a, "\\N", 2);
+	arr_putn(a, "\t", 1);
+	arr_escaped(a, r->envelope != NULL ? r->envelope : "", true);
+	arr_putn(a, "\n", 1);
+}
+
+/*
+ * COPYs the raw events to `sql` (a COPY ... FROM STDIN).  The text is made and sent in
+ * pieces, so PostgreSQL parses one while the next is made, and no buffer (ours or libpq's)
+ * grows to the size of the batch.  On failure the reason is in *sqlstate (unique_violation
+ * is 23505).
+ */
+static hs_err
+copy_raw(lg_store *s, const char *sql, const struct lg_raw *raw, size_t nraw, char *sqlstate,
+    size_t len)
+{
+	PGconn *conn = hs_db_conn(s->db);
+	PGresult *res = PQexec(conn, sql);
+	struct arr *a = &s->tmp;
+	struct ts_cache tc = { 0 };
+	hs_err rv = HS_OK;
+
+	snprintf(sqlstate, len, "%s", "");
+	if (PQresultStatus(res) != PGRES_COPY_IN) {
+		PQclear(res);
+		return HS_EDB;
+	}
+	PQclear(res);
+	a->len = 0;
+	a->oom = false;
+	for (size_t i = 0; i < nraw && rv == HS_OK; i++) {
+		raw_line(a, &raw[i], &tc);
+		if (a->oom)
+			rv = HS_ENOMEM;
+		else if ((a->len >= COPY_CHUNK || i + 1 == nraw) &&
+		    PQputCopyData(conn, a->p, (int)a->len) != 1)
+			rv = HS_EDB;
+		else if (a->len >= COPY_CHUNK || i + 1 == nraw)
+			a->len = 0;
+	}
+	if (PQputCopyEnd(conn, rv == HS_ENOMEM ? "out of memory" : NULL) != 1 && rv == HS_OK)
+		rv = HS_EDB;
+	while ((res = PQgetResult(conn)) != NULL) {
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			const char *st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+			snprintf(sqlstate, len, "%s", st != NULL ? st : "");
+			if (rv == HS_OK)
+				rv = HS_EDB;
+		}
+		PQclear(res);
+	}
 	return rv;
 }
 
@@ -727,37 +949,18 @@ copy_in(lg_store *s, const char *sql, char *sqlstate, size_t len)
 static hs_err
 write_raw(lg_store *s, const struct lg_raw *raw, size_t nraw)
 {
-	struct arr *a = &s->tmp;
 	char state[8];
+	hs_err err;
 
 	if (nraw == 0)
 		return HS_OK;
-	a->len = 0;
-	a->oom = false;
-	for (size_t i = 0; i < nraw; i++) {
-		const struct lg_raw *r = &raw[i];
-		char num[48];
-		int n = snprintf(num, sizeof(num), "\t%d\t%" PRIu64 "\t", r->boot_no, r->seq);
-
-		copy_ts(a, r->ms);
-		arr_putn(a, num, (size_t)n);
-		arr_escaped(a, r->type != NULL ? r->type : "", true);
-		arr_putn(a, "\t", 1);
-		if (r->pbx_call_id != NULL && r->pbx_call_id[0] != '\0')
-			arr_escaped(a, r->pbx_call_id, true);
-		else
-			arr_putn(a, "\\N", 2);
-		arr_putn(a, "\t", 1);
-		arr_escaped(a, r->envelope != NULL ? r->envelope : "", true);
-		arr_putn(a, "\n", 1);
-	}
-	if (a->oom)
-		return HS_ENOMEM;
 	if (hs_db_exec_sql(s->db, "SAVEPOINT lg_raw", NULL) != HS_OK)
 		return HS_EDB;
-	if (copy_in(s, "COPY call_events_raw (ts, boot_no, seq, type, pbx_call_id, envelope) "
-	    "FROM STDIN", state, sizeof(state)) == HS_OK)
+	if ((err = copy_raw(s, "COPY call_events_raw (ts, boot_no, seq, type, pbx_call_id, "
+	    "envelope) FROM STDIN", raw, nraw, state, sizeof(state))) == HS_OK)
 		return hs_db_exec_sql(s->db, "RELEASE SAVEPOINT lg_raw", NULL);
+	if (err == HS_ENOMEM)
+		return err;
 	if (strcmp(state, "23505") != 0) {
 		hs_log_warn("store.copy", "error=%s",
 		    hs_logq(PQerrorMessage(hs_db_conn(s->db))));
@@ -767,11 +970,12 @@ write_raw(lg_store *s, const struct lg_raw *raw, size_t nraw)
 	    "CREATE TEMP TABLE IF NOT EXISTS lg_raw_stage (LIKE call_events_raw) "
 	    "ON COMMIT DELETE ROWS", NULL) != HS_OK)
 		return HS_EDB;
-	if (copy_in(s, "COPY lg_raw_stage (ts, boot_no, seq, type, pbx_call_id, envelope) "
-	    "FROM STDIN", state, sizeof(state)) != HS_OK) {
-		hs_log_warn("store.copy", "error=%s",
-		    hs_logq(PQerrorMessage(hs_db_conn(s->db))));
-		return HS_EDB;
+	if ((err = copy_raw(s, "COPY lg_raw_stage (ts, boot_no, seq, type, pbx_call_id, "
+	    "envelope) FROM STDIN", raw, nraw, state, sizeof(state))) != HS_OK) {
+		if (err != HS_ENOMEM)
+			hs_log_warn("store.copy", "error=%s",
+			    hs_logq(PQerrorMessage(hs_db_conn(s->db))));
+		return err;
 	}
 	return hs_db_exec_sql(s->db, "INSERT INTO call_events_raw SELECT * FROM lg_raw_stage "
 	    "ON CONFLICT DO NOTHING; TRUNCATE lg_raw_stage", NULL);
@@ -805,14 +1009,20 @@ trunks_literal(lg_store *s, const struct lg_call *c)
 	return s->tmp.oom ? NULL : s->tmp.p;
 }
 
+/* The calls rows of the dirty calls sel picks: upserted, or with SEL_NEW made the COPY text
+ * in s->copy (for write_new to send). */
 static hs_err
-write_calls(lg_store *s, const struct lg_call *dirty)
+write_calls(lg_store *s, const struct lg_call *dirty, int sel)
 {
 	struct arr *a = s->cols;
 	int nabsorbed = 0;
+	size_t n = 0;
 	hs_err err;
 
-	bulk_begin(s, B_CALL);
+	if (sel == SEL_NEW)
+		copy_begin(s, B_CALL);
+	else
+		bulk_begin(s, B_CALL);
 	arr_begin(&s->callids);
 	arr_begin(&s->absorbed);
 	for (const struct lg_call *c = dirty; c != NULL; c = c->next_dirty) {
@@ -820,6 +1030,9 @@ write_calls(lg_store *s, const struct lg_call *dirty)
 		bool inbound = c->external && c->direction == LG_DIR_IN;
 		const char *trunks;
 
+		if (!selected(c, sel))
+			continue;
+		n++;
 		if ((trunks = trunks_literal(s, c)) == NULL)
 			return HS_ENOMEM;
 		arr_int(&s->callids, c->call_id);
@@ -880,6 +1093,8 @@ write_calls(lg_store *s, const struct lg_call *dirty)
 	}
 	arr_end(&s->callids);
 	arr_end(&s->absorbed);
+	if (sel == SEL_NEW)
+		return copy_end(s, B_CALL, n > 0 ? a : NULL);
 	if (s->callids.oom || s->absorbed.oom)
 		return HS_ENOMEM;
 	if (nabsorbed > 0) {
@@ -891,18 +1106,23 @@ write_calls(lg_store *s, const struct lg_call *dirty)
 	return bulk_exec(s, B_CALL, a);
 }
 
-/* The segments of the dirty calls (stale ones deleted first) and the deletion of their
- * children; *nsegs gets their number. */
+/* The segments of the dirty calls sel picks (stale ones deleted first) and the deletion of
+ * their children; *nsegs gets their number.  With SEL_NEW: their COPY text, in s->copy. */
 static hs_err
-write_segments(lg_store *s, const struct lg_call *dirty, size_t *nsegs)
+write_segments(lg_store *s, const struct lg_call *dirty, size_t *nsegs, int sel)
 {
 	struct arr *a = s->cols;
 	const char *p[4];
 	hs_err err;
 
 	*nsegs = 0;
-	bulk_begin(s, B_SEG);
+	if (sel == SEL_NEW)
+		copy_begin(s, B_SEG);
+	else
+		bulk_begin(s, B_SEG);
 	for (const struct lg_call *c = dirty; c != NULL; c = c->next_dirty) {
+		if (!selected(c, sel))
+			continue;
 		for (int i = 0; i < c->nsegs; i++, (*nsegs)++) {
 			const struct lg_segment *g = &c->segs[i];
 
@@ -942,6 +1162,8 @@ write_segments(lg_store *s, const struct lg_call *dirty, size_t *nsegs)
 			arr_bool(a++, g->incomplete);
 		}
 	}
+	if (sel == SEL_NEW)
+		return copy_end(s, B_SEG, *nsegs > 0 ? a : NULL);
 	if ((err = bulk_close(s, B_SEG, *nsegs > 0 ? a : NULL)) != HS_OK)
 		return err;
 	/* The stale segments go first; lg_seg_del reads the first three columns. */
@@ -1085,23 +1307,75 @@ write_status(lg_store *s, const struct lg_status_row *st, size_t nst, bool acd)
 	return n > 0 ? bulk_exec(s, b, a) : HS_OK;
 }
 
+/* The calls and call_segments rows of the new dirty calls, by COPY under a savepoint.
+ * *done is false when one was there already: the savepoint is undone, and they go with the
+ * rest through the upserts. */
+static hs_err
+write_new(lg_store *s, const struct lg_call *dirty, bool *done)
+{
+	char state[8];
+	size_t n;
+	hs_err err;
+
+	*done = false;
+	if (hs_db_exec_sql(s->db, "SAVEPOINT lg_new", NULL) != HS_OK)
+		return HS_EDB;
+	if ((err = write_calls(s, dirty, SEL_NEW)) != HS_OK ||
+	    (err = copy_send(s, s->copy_sql[B_CALL], s->copy.p, s->copy.len, state,
+		sizeof(state))) != HS_OK ||
+	    (err = write_segments(s, dirty, &n, SEL_NEW)) != HS_OK ||
+	    (n > 0 && (err = copy_send(s, s->copy_sql[B_SEG], s->copy.p, s->copy.len, state,
+		sizeof(state))) != HS_OK)) {
+		if (err != HS_EDB || strcmp(state, "23505") != 0) {
+			if (err == HS_EDB)
+				hs_log_warn("store.copy", "error=%s",
+				    hs_logq(PQerrorMessage(hs_db_conn(s->db))));
+			return err;
+		}
+		return hs_db_exec_sql(s->db, "ROLLBACK TO SAVEPOINT lg_new", NULL);
+	}
+	*done = true;
+	return hs_db_exec_sql(s->db, "RELEASE SAVEPOINT lg_new", NULL);
+}
+
 hs_err
 lg_store_write(lg_store *s, const struct lg_raw *raw, size_t nraw, struct lg_call *dirty,
     const struct lg_status_row *st, size_t nst, int boot_no, uint64_t applied)
 {
 	char bno[16], seq[24];
 	const char *p[2] = { bno, seq };
-	size_t nsegs = 0;
+	size_t nsegs = 0, nnew = 0, nold = 0, newsegs = 0;
+	int sel = SEL_ALL;
 	hs_err err;
 
 	if ((err = hs_db_begin(s->db)) != HS_OK)
 		return err;
 	if ((err = write_raw(s, raw, nraw)) != HS_OK)
 		goto fail;
-	if (dirty != NULL) {
-		if ((err = write_calls(s, dirty)) != HS_OK ||
-		    (err = write_segments(s, dirty, &nsegs)) != HS_OK)
+	for (const struct lg_call *c = dirty; c != NULL; c = c->next_dirty) {
+		if (is_new(c)) {
+			nnew++;
+			newsegs += (size_t)c->nsegs;
+		} else {
+			nold++;
+		}
+	}
+	if (nnew > 0) {
+		bool done;
+
+		if ((err = write_new(s, dirty, &done)) != HS_OK)
 			goto fail;
+		if (done)
+			sel = SEL_OLD;
+	}
+	if (dirty != NULL) {
+		if ((sel == SEL_ALL || nold > 0) &&
+		    ((err = write_calls(s, dirty, sel)) != HS_OK ||
+		    (err = write_segments(s, dirty, &nsegs, sel)) != HS_OK))
+			goto fail;
+		if (sel == SEL_OLD)
+			nsegs += newsegs;
+		/* children: of every segment (those of the upserted ones were deleted) */
 		if (nsegs > 0 && ((err = write_parties(s, dirty)) != HS_OK ||
 		    (err = write_holds(s, dirty)) != HS_OK ||
 		    (err = write_accounts(s, dirty)) != HS_OK))

@@ -18,6 +18,7 @@ The machine is shared: pbxsim, cti-host, the logger and PostgreSQL all run on it
 """
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -161,6 +162,7 @@ def main():
         pbx.stop()
         db.close()
         cluster.close()
+        shutil.rmtree(tmp, ignore_errors=True)  # pbxsim's and the server's files
 
 
 if __name__ == "__main__":
