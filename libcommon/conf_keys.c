@@ -147,6 +147,11 @@ const struct hs_conf_def hs_conf_keys[] = {
 	{"recorder.link_interval", HS_CONF_INT, "60", 0, 86400, NULL,
 	    "seconds between runs of the matcher that links recordings to the logger's calls "
 	    "(0: only right after each recording)"},
+	{"recorder.dtmf_pause", HS_CONF_STR, "", 0, 0, NULL,
+	    "RFC 2833 digits that pause a Record-A-Call recording (compliance pause), e.g. *1; "
+	    "empty: off"},
+	{"recorder.dtmf_resume", HS_CONF_STR, "", 0, 0, NULL,
+	    "RFC 2833 digits that resume a paused recording, e.g. *2; empty: off"},
 
 	{NULL, HS_CONF_STR, NULL, 0, 0, NULL, NULL},
 };

@@ -150,7 +150,7 @@ table_has_the_documented_keys(void **state)
 	    "recorder.rtp_port_max", "recorder.answer_delay_ms", "recorder.rtp_timeout",
 	    "recorder.path", "recorder.format", "recorder.jitter_ms", "recorder.key_file",
 	    "recorder.encrypt", "recorder.dat_sidecar", "recorder.retention_days",
-	    "recorder.link_interval"};
+	    "recorder.link_interval", "recorder.dtmf_pause", "recorder.dtmf_resume"};
 	size_t n = 0;
 
 	(void)state;

@@ -66,7 +66,9 @@
 	X(AGENT_SET, "agent.set", "cti-host", "{device, agent_id, state (logon, logoff, ready, not_ready, wrap_up), g") \
 	X(LINK_RECONNECT, "link.reconnect", "cti-host", "drops the PBX session and reconnects") \
 	X(CALLS_LIST, "calls.list", "logger", "{from, to, limit?, device?} -> the calls that started in [from, to), with segments") \
-	X(CALLS_REBUILD, "calls.rebuild", "logger", "{from, to} -> rebuilds the calls that started in [from, to) from the raw journal")
+	X(CALLS_REBUILD, "calls.rebuild", "logger", "{from, to} -> rebuilds the calls that started in [from, to) from the raw journal") \
+	X(RECORDING_PAUSE, "recording.pause", "recorder", "{sip_call_id} or {extension} -> the call's recording is silence from now (compliance pause)") \
+	X(RECORDING_RESUME, "recording.resume", "recorder", "{sip_call_id} or {extension} -> the paused recording records again")
 
 enum hs_topic {
 #define HS__TOPIC_ENUM(c, n, p, m) HS_TOPIC_##c,

@@ -5,10 +5,14 @@
  *
  * The endpoint's thread hands finished calls over with rac_done(): a mutex-protected list
  * and a uv_async_send(), so logging (and, later, publishing and the database) happens on
- * the libuv loop.  A port that cannot be bound does not stop the service: health says why
+ * the libuv loop.  The bus commands recording.pause and recording.resume go the other way
+ * (rac_control: the endpoint's mqueue) and their answers come back the same way as the
+ * finished calls (a list under mu and the same uv_async), where the request is replied to.
+ * A port that cannot be bound does not stop the service: health says why
  * and the endpoint is tried again every RAC_RETRY_MS.
  */
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +35,7 @@ struct recorder {
 	uv_timer_t retry;
 	pthread_mutex_t mu;
 	struct done_item *head, **tail; /* finished calls, under mu */
+	struct ctl_item *ctl_head, **ctl_tail; /* answered pause/resume requests, under mu */
 	uint64_t reported;
 	struct rec_shelf_conf shelf_cf;
 	struct rec_shelf *shelf;  /* sealing, database rows, linking, retention (recdb.c) */
@@ -41,7 +46,105 @@ struct done_item {
 	struct rac_report rep;
 };
 
+struct ctl_item {
+	struct ctl_item *next;
+	struct rac_ctl ctl;
+};
+
 static struct recorder the_recorder;
+
+/* The endpoint's thread answered a pause/resume: queue it for the loop. */
+static void
+ctl_done(void *arg, struct rac_ctl *ctl)
+{
+	struct recorder *rc = arg;
+	struct ctl_item *it = (struct ctl_item *)((char *)ctl - offsetof(struct ctl_item, ctl));
+	pthread_mutex_lock(&rc->mu);
+	*rc->ctl_tail = it;
+	rc->ctl_tail = &it->next;
+	pthread_mutex_unlock(&rc->mu);
+	uv_async_send(&rc->wake);
+}
+
+static void
+ctl_reply(struct ctl_item *it)
+{
+	struct rac_ctl *c = &it->ctl;
+	hs_bus_req *req = c->user;
+	if (!c->found) {
+		if (c->call_id[0])
+			hs_bus_reply(req, HS_ENOTFOUND, NULL, "no call with SIP Call-ID %s is being "
+			    "recorded", c->call_id);
+		else
+			hs_bus_reply(req, HS_ENOTFOUND, NULL, "no call of extension %s is being "
+			    "recorded", c->extension);
+		return;
+	}
+	cJSON *b = cJSON_CreateObject();
+	cJSON_AddBoolToObject(b, "paused", c->paused);
+	cJSON_AddNumberToObject(b, "at_ms", (double)c->at_ms);
+	cJSON_AddStringToObject(b, "sip_call_id", c->found_call_id);
+	cJSON_AddBoolToObject(b, "changed", c->changed);
+	hs_bus_reply(req, HS_OK, b, "%s", c->changed ? (c->paused ? "paused" : "resumed") :
+	    (c->paused ? "already paused" : "not paused"));
+}
+
+static void
+cmd_pause_resume(void *arg, hs_bus_req *req, const hs_env *msg, int pause)
+{
+	struct hs_svc *svc = arg;
+	struct recorder *rc = svc->priv;
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(msg->body, "sip_call_id");
+	const cJSON *ext = cJSON_GetObjectItemCaseSensitive(msg->body, "extension");
+	int has_id = cJSON_IsString(id) && id->valuestring[0];
+	int has_ext = cJSON_IsString(ext) && ext->valuestring[0];
+	if (has_id == has_ext) {
+		hs_bus_reply(req, HS_EINVAL, NULL, "give either sip_call_id or extension (strings)");
+		return;
+	}
+	const char *v = has_id ? id->valuestring : ext->valuestring;
+	if (strlen(v) >= (has_id ? (size_t)REC_CALLID_MAX : (size_t)REC_NAME_MAX)) {
+		hs_bus_reply(req, HS_EINVAL, NULL, "%s too long", has_id ? "sip_call_id" :
+		    "extension");
+		return;
+	}
+	struct ctl_item *it = calloc(1, sizeof(*it));
+	if (it == NULL) {
+		hs_bus_reply(req, HS_ENOMEM, NULL, "out of memory");
+		return;
+	}
+	it->ctl.pause = pause;
+	snprintf(has_id ? it->ctl.call_id : it->ctl.extension, has_id ? sizeof(it->ctl.call_id) :
+	    sizeof(it->ctl.extension), "%s", v);
+	it->ctl.done = ctl_done;
+	it->ctl.arg = rc;
+	it->ctl.user = req;
+	if (rc == NULL || rac_control(rc->rac, &it->ctl) != 0) {
+		/* No endpoint running: no call is being recorded. */
+		ctl_reply(it);
+		free(it);
+	}
+}
+
+static void
+cmd_pause(void *arg, hs_bus_req *req, const hs_env *msg)
+{
+	cmd_pause_resume(arg, req, msg, 1);
+}
+
+static void
+cmd_resume(void *arg, hs_bus_req *req, const hs_env *msg)
+{
+	cmd_pause_resume(arg, req, msg, 0);
+}
+
+const struct hs_bus_cmd rec_live_cmds[] = {
+	{ "recording.pause", HS_CMD_MUTATING, cmd_pause,
+	    "{sip_call_id} or {extension}: silence the call's recording from now" },
+	{ "recording.resume", HS_CMD_MUTATING, cmd_resume,
+	    "{sip_call_id} or {extension}: record the call's audio again" },
+	{ NULL, 0, NULL, NULL },
+};
 
 static void
 rac_done(void *arg, const struct rac_report *rep)
@@ -67,7 +170,16 @@ on_wake(uv_async_t *h)
 	struct done_item *it = rc->head;
 	rc->head = NULL;
 	rc->tail = &rc->head;
+	struct ctl_item *ci = rc->ctl_head;
+	rc->ctl_head = NULL;
+	rc->ctl_tail = &rc->ctl_head;
 	pthread_mutex_unlock(&rc->mu);
+	while (ci != NULL) {
+		struct ctl_item *next = ci->next;
+		ctl_reply(ci);
+		free(ci);
+		ci = next;
+	}
 	while (it != NULL) {
 		struct done_item *next = it->next;
 		const struct rac_report *r = &it->rep;
@@ -143,6 +255,25 @@ recorder_conf(struct recorder *rc, const hs_conf *conf)
 	cf->opts.channels = 1;
 	cf->opts.jitter_us = hs_conf_int(conf, "recorder.jitter_ms") * 1000;
 	cf->opts.quiet = 1;
+	const char *dk[2] = { "recorder.dtmf_pause", "recorder.dtmf_resume" };
+	char *dv[2] = { cf->opts.dtmf_pause, cf->opts.dtmf_resume };
+	for (int i = 0; i < 2; i++) {
+		const char *v = hs_conf_str(conf, dk[i]);
+		size_t n = strspn(v, "0123456789*#ABCDabcd");
+		if (v[n] != 0 || n >= sizeof(cf->opts.dtmf_pause)) {
+			hs_log_error("config.invalid", "key=%s err=%s", dk[i],
+			    hs_logq("digits 0-9 * # A-D, at most 15"));
+			return -1;
+		}
+		for (size_t k = 0; k <= n; k++)
+			dv[i][k] = (char)(v[k] >= 'a' && v[k] <= 'd' ? v[k] - 32 : v[k]);
+	}
+	if (cf->opts.dtmf_pause[0] && strcmp(cf->opts.dtmf_pause, cf->opts.dtmf_resume) == 0)
+		hs_log_info("rac.dtmf", "note=%s", hs_logq("recorder.dtmf_pause and dtmf_resume "
+		    "are the same: the sequence toggles"));
+	if (cf->opts.dtmf_pause[0] && !cf->opts.dtmf_resume[0])
+		hs_log_warn("rac.dtmf", "note=%s", hs_logq("recorder.dtmf_resume is empty: a DTMF "
+		    "pause lasts until a recording.resume or the end of the call"));
 	if (cf->opts.format == NULL)
 		return -1;
 	struct rec_shelf_conf *sc = &rc->shelf_cf;
@@ -184,6 +315,8 @@ rec_live_init(struct hs_svc *svc)
 	pthread_mutex_init(&rc->mu, NULL);
 	rc->head = NULL;
 	rc->tail = &rc->head;
+	rc->ctl_head = NULL;
+	rc->ctl_tail = &rc->ctl_head;
 	if (recorder_conf(rc, svc->conf) != 0)
 		return -1;
 	if ((rc->shelf = rec_shelf_new(svc, &rc->shelf_cf)) == NULL)

@@ -24,8 +24,11 @@
 #include "service.h"
 #include "topo.h"
 
+extern const struct hs_bus_cmd rec_live_cmds[]; /* live.c */
+
 static const struct hs_service recorder_service = {
 	.id = HS_SVC_RECORDER,
+	.cmds = rec_live_cmds,
 	.init = rec_live_init,
 	.fini = rec_live_fini,
 	.health = rec_live_health,

@@ -150,7 +150,17 @@ rec_meta_write(const struct rec_call *c, const char *path)
 		cJSON_AddBoolToObject(ev, "ended", e->ended);
 		cJSON_AddItemToArray(evs, ev);
 	}
-	cJSON_AddArrayToObject(o, "paused");
+	/* Compliance pauses: silence in the file over [start_ms, end_ms). */
+	cJSON *ps = cJSON_AddArrayToObject(o, "paused");
+	for (int i = 0; i < c->npauses; i++) {
+		const struct rec_pause *p = &c->pauses[i];
+		int64_t end = p->end >= 0 ? p->end : (int64_t)c->out.frames;
+		cJSON *po = cJSON_CreateObject();
+		cJSON_AddNumberToObject(po, "start_ms", (double)(p->start * 1000 / REC_RATE));
+		cJSON_AddNumberToObject(po, "end_ms", (double)(end * 1000 / REC_RATE));
+		cJSON_AddStringToObject(po, "by", p->by != NULL ? p->by : "api");
+		cJSON_AddItemToArray(ps, po);
+	}
 	char *text = cJSON_Print(o);
 	cJSON_Delete(o);
 	if (text == NULL) {

@@ -15,7 +15,9 @@
  * serviced by re_main.  So the endpoint runs re_main in a thread of its own that owns every
  * libre object, the calls and their recordings (files are written there, at a call's end
  * and while it runs).  The two loops meet at two points only, both thread-safe:
- *   - service -> endpoint: a libre mqueue (a pipe read by re_main) carrying "stop";
+ *   - service -> endpoint: a libre mqueue (a pipe read by re_main) carrying "stop" and
+ *     the compliance pause/resume requests (struct rac_ctl, answered through its done
+ *     callback, which live.c queues for the libuv loop like the finished calls);
  *   - endpoint -> service: rac_done_fn for each finished call (main.c queues it and wakes
  *     libuv with uv_async_send), and the counters behind a mutex (health).
  * Signals stay with the service thread (blocked here; re_main is given no handler).
@@ -53,7 +55,7 @@
 #define RAC_ALLOW "INVITE, ACK, BYE, CANCEL, OPTIONS"
 #define RAC_MAXFDS 8192
 
-enum { RAC_MQ_STOP = 1 };
+enum { RAC_MQ_STOP = 1, RAC_MQ_CTL = 2 };
 
 struct rac_call {
 	struct le le;
@@ -80,6 +82,7 @@ struct rac_call {
 	char contact[160];
 	int answered, ended;
 	uint64_t packets, rtp_bad, foreign;
+	const char *pause_pending; /* paused before the first RTP packet: "api", else NULL */
 };
 
 struct rac {
@@ -520,6 +523,9 @@ on_rtp(const struct sa *src, struct mbuf *mb, void *arg)
 		snprintf(c->rec->rac_source, sizeof(c->rec->rac_source), "%s", c->source);
 		snprintf(c->rec->rac_from, sizeof(c->rec->rac_from), "%s", c->from);
 		snprintf(c->rec->rac_to, sizeof(c->rec->rac_to), "%s", c->to);
+		if (c->pause_pending != NULL) /* paused before the audio: from sample 0 */
+			(void)rec_call_pause(c->rec, u.ts_us, c->pause_pending, NULL);
+		c->pause_pending = NULL;
 	}
 	c->packets++;
 	c->last_rx_us = u.ts_us;
@@ -734,11 +740,52 @@ on_invite(const struct sip_msg *msg, void *arg)
 
 /* ---- the thread ----------------------------------------------------------------------- */
 
+/* recording.pause / recording.resume: the active call by Call-ID or by its From user (the
+ * latest such call), paused or resumed now. */
+static void
+control(struct rac *r, struct rac_ctl *ctl)
+{
+	struct rac_call *found = NULL;
+	for (struct le *le = r->calls.head; le != NULL; le = le->next) {
+		struct rac_call *c = le->data;
+		if (c->ended)
+			continue;
+		if (ctl->call_id[0] ? strcmp(c->dlg.call_id, ctl->call_id) == 0 :
+		    strcmp(c->dlg.caller.user, ctl->extension) == 0)
+			found = c;
+	}
+	ctl->found = found != NULL;
+	if (found != NULL) {
+		struct rac_call *c = found;
+		snprintf(ctl->found_call_id, sizeof(ctl->found_call_id), "%s", c->dlg.call_id);
+		if (c->rec != NULL) {
+			int64_t now = now_us();
+			ctl->changed = (ctl->pause ? rec_call_pause(c->rec, now, "api", &ctl->at_ms) :
+			    rec_call_resume(c->rec, now, &ctl->at_ms)) == 0;
+			ctl->paused = c->rec->paused;
+		} else {
+			/* No audio yet: it starts paused (or not) at sample 0. */
+			ctl->changed = (c->pause_pending != NULL) != ctl->pause;
+			c->pause_pending = ctl->pause ? "api" : NULL;
+			ctl->paused = ctl->pause;
+			ctl->at_ms = 0;
+		}
+		if (ctl->changed)
+			hs_log_info(ctl->pause ? "recording.paused" : "recording.resumed",
+			    "call_id=%s by=api at_ms=%lld", hs_logq(c->dlg.call_id),
+			    (long long)ctl->at_ms);
+	}
+	ctl->done(ctl->arg, ctl);
+}
+
 static void
 on_mqueue(int id, void *data, void *arg)
 {
 	struct rac *r = arg;
-	(void)data;
+	if (id == RAC_MQ_CTL) {
+		control(r, data);
+		return;
+	}
 	if (id != RAC_MQ_STOP)
 		return;
 	r->stopping = 1;
@@ -876,6 +923,19 @@ rac_stop(rac *r)
 	pthread_mutex_destroy(&r->mu);
 	pthread_cond_destroy(&r->cv);
 	free(r);
+}
+
+int
+rac_control(rac *r, struct rac_ctl *ctl)
+{
+	int rc = -1;
+	if (r == NULL || !r->started)
+		return -1;
+	pthread_mutex_lock(&r->mu);
+	if (r->mq != NULL && mqueue_push(r->mq, RAC_MQ_CTL, ctl) == 0)
+		rc = 0;
+	pthread_mutex_unlock(&r->mu);
+	return rc;
 }
 
 void

@@ -401,6 +401,10 @@ struct rec_opts {
 	int64_t jitter_us;      /* how long a hole is waited for (default 200 ms) */
 	int threads;            /* calls are shared out over this many threads */
 	int quiet;
+	/* Compliance pause by RFC 4733 digits (Record-A-Call: recorder.dtmf_pause/_resume):
+	 * the sequence that pauses / resumes the recording, "" = off. */
+	char dtmf_pause[16];
+	char dtmf_resume[16];
 };
 
 #define REC_MAX_THREADS 8
@@ -415,6 +419,15 @@ struct rec_dtmf {
 	int64_t duration_ms;
 	uint32_t ts;        /* RTP timestamp of the event (identifies it) */
 	int ended;
+};
+
+#define REC_MAX_PAUSES 64
+
+/* A compliance pause: samples [start, end) of the file are silence. */
+struct rec_pause {
+	int64_t start;      /* sample */
+	int64_t end;        /* sample; -1 while the pause lasts */
+	const char *by;     /* "api" or "dtmf" (static strings) */
 };
 
 struct rec_dir {
@@ -456,6 +469,12 @@ struct rec_call {
 	char audio_name[300];
 	struct rec_dtmf events[REC_MAX_EVENTS];
 	int nevents;
+	struct rec_pause pauses[REC_MAX_PAUSES];
+	int npauses;
+	int paused;             /* the last span is open */
+	char digits[16];        /* the latest telephone-event digits (both directions) */
+	int ev_seen[2];         /* per side: the timestamp of its latest event, for digits[] */
+	uint32_t ev_ts[2];
 	struct rec_dialog dlg_copy; /* the dialog as it ended (the table frees its own) */
 	/* Record-A-Call only (empty offline): the PBX's SIP address, and the raw From/To. */
 	char rac_source[64];
@@ -476,6 +495,13 @@ void rec_call_rtp(struct rec_call *c, int side, const struct rec_udp *u,
 /* Ends the call as dl says (copied): plays what is held, writes the audio and the metadata,
  * frees c.  Returns 1 when both files were written; *errors counts write failures. */
 int rec_call_close(struct rec_call *c, const struct rec_dialog *dl, int *errors);
+/* Compliance pause: from at_us (arrival-clock time, like the packets') until the resume the
+ * recording is silence (the file keeps its length).  by is "api" or "dtmf".  Returns 0 when
+ * it paused now, 1 when it already was paused (nothing changes); *at_ms (may be NULL) is the
+ * span's start in the file.  Audio already placed past that point is silenced too. */
+int rec_call_pause(struct rec_call *c, int64_t at_us, const char *by, int64_t *at_ms);
+/* Ends the pause at at_us: 0 resumed now, 1 was not paused; *at_ms the offset (or now). */
+int rec_call_resume(struct rec_call *c, int64_t at_us, int64_t *at_ms);
 
 struct rec_offline_stats {
 	uint64_t packets, udp, tcp, other, fragments, malformed;
@@ -563,6 +589,24 @@ struct rac_stats {
 	int active;
 };
 
+/* A compliance pause/resume asked of the endpoint (bus commands recording.pause/resume).
+ * Filled by the caller; answered in the endpoint's thread, which then calls done (it must
+ * only queue it). */
+struct rac_ctl {
+	int pause;                      /* 1 pause, 0 resume */
+	char call_id[REC_CALLID_MAX];   /* the SIP Call-ID, or "" */
+	char extension[REC_NAME_MAX];   /* or the From user of the call */
+	/* answer */
+	int found;                      /* 0: no such active call */
+	int paused;                     /* paused after the request */
+	int changed;                    /* 0: it already was in that state */
+	int64_t at_ms;                  /* offset of the pause/resume in the file */
+	char found_call_id[REC_CALLID_MAX];
+	void (*done)(void *arg, struct rac_ctl *ctl);
+	void *arg;
+	void *user;                     /* the caller's (the bus request) */
+};
+
 typedef struct rac rac;
 /* Called in the endpoint's thread for each finished call: must only queue it. */
 typedef void (*rac_done_fn)(void *arg, const struct rac_report *r);
@@ -574,6 +618,9 @@ rac *rac_start(const struct rac_conf *cf, rac_done_fn done, void *arg, char *err
  * the thread. */
 void rac_stop(rac *r);
 void rac_stats_get(rac *r, struct rac_stats *st);
+/* Hands ctl to the endpoint's thread: 0 (ctl->done will be called there), or -1 (not
+ * running: ctl is untouched and done is not called). */
+int rac_control(rac *r, struct rac_ctl *ctl);
 
 /* ---- live.c: the service (recorder.* settings, the endpoint, health) -------------------- */
 
@@ -582,5 +629,7 @@ struct cJSON;
 int rec_live_init(struct hs_svc *svc);
 void rec_live_fini(struct hs_svc *svc);
 void rec_live_health(struct hs_svc *svc, struct cJSON *body);
+/* live.c also defines rec_live_cmds[] (recording.pause, recording.resume): a struct
+ * hs_bus_cmd table main.c's service descriptor serves (declared there, where bus.h is). */
 
 #endif

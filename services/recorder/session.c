@@ -19,8 +19,14 @@
  * the file keeps wall-clock time.  Audio more than REC_HORIZON behind the newest packet of
  * the call is mixed and written (mix.c), so memory per call is bounded whatever its length.
  *
- * Telephone-events (RFC 4733) are listed in the metadata with their offset in the file; the
- * pause/resume they will drive is a later phase.
+ * Telephone-events (RFC 4733) are listed in the metadata with their offset in the file.
+ *
+ * Compliance pause (rec_call_pause/rec_call_resume, by the bus or by the digit sequences
+ * opts->dtmf_pause/dtmf_resume): the spans are kept in samples; audio placed inside one is
+ * zeroed before it reaches the mixer, and a pause also zeroes what the mixer already holds
+ * past its start (not yet written: REC_HORIZON keeps 3 s open).  The file keeps its length.
+ * A digit sequence pauses or resumes at the start offset of the event that completes it;
+ * events that start while paused are not listed (keypad entries are what a pause hides).
  *
  * Thread safety: a call is used by one thread at a time; names are claimed under a lock.
  */
@@ -69,6 +75,107 @@ note_ssrc(struct rec_dir *d, uint32_t ssrc)
 		d->ssrcs[d->nssrc++] = ssrc;
 }
 
+/* Zeroes what is within a pause span of n samples placed at pos. */
+static void
+mute_paused(const struct rec_call *c, int64_t pos, int16_t *pcm, size_t n)
+{
+	for (int i = 0; i < c->npauses; i++) {
+		const struct rec_pause *p = &c->pauses[i];
+		int64_t a = p->start > pos ? p->start : pos;
+		int64_t b = pos + (int64_t)n;
+		if (p->end >= 0 && p->end < b)
+			b = p->end;
+		if (a < b)
+			memset(pcm + (a - pos), 0, (size_t)(b - a) * sizeof(int16_t));
+	}
+}
+
+static int
+pause_at(struct rec_call *c, int64_t pos, const char *by, int64_t *at_ms)
+{
+	if (c->paused) {
+		if (at_ms != NULL)
+			*at_ms = c->pauses[c->npauses - 1].start * 1000 / REC_RATE;
+		return 1;
+	}
+	if (pos < (int64_t)c->mix.flushed)
+		pos = (int64_t)c->mix.flushed; /* written already: cannot be taken back */
+	struct rec_pause *p;
+	if (c->npauses < REC_MAX_PAUSES) {
+		p = &c->pauses[c->npauses++];
+		p->start = pos;
+		p->by = by;
+	} else {
+		p = &c->pauses[c->npauses - 1]; /* full: the last span grows (silence is safe) */
+	}
+	p->end = -1;
+	c->paused = 1;
+	/* What the mixer holds past pos (not written yet) is silenced now. */
+	uint64_t from = (uint64_t)p->start > c->mix.flushed ? (uint64_t)p->start : c->mix.flushed;
+	for (uint64_t q = from; q < c->mix.hi; q++) {
+		c->mix.ring[0][q % REC_MIX_RING] = 0;
+		c->mix.ring[1][q % REC_MIX_RING] = 0;
+	}
+	if (at_ms != NULL)
+		*at_ms = p->start * 1000 / REC_RATE;
+	return 0;
+}
+
+static int
+resume_at(struct rec_call *c, int64_t pos, int64_t *at_ms)
+{
+	if (!c->paused) {
+		if (at_ms != NULL)
+			*at_ms = pos * 1000 / REC_RATE;
+		return 1;
+	}
+	struct rec_pause *p = &c->pauses[c->npauses - 1];
+	if (pos < p->start)
+		pos = p->start;
+	p->end = pos;
+	c->paused = 0;
+	if (at_ms != NULL)
+		*at_ms = pos * 1000 / REC_RATE;
+	return 0;
+}
+
+int
+rec_call_pause(struct rec_call *c, int64_t at_us, const char *by, int64_t *at_ms)
+{
+	return pause_at(c, pos_of(c, at_us), by, at_ms);
+}
+
+int
+rec_call_resume(struct rec_call *c, int64_t at_us, int64_t *at_ms)
+{
+	return resume_at(c, pos_of(c, at_us), at_ms);
+}
+
+/* A new telephone-event digit at pos: the pause and resume sequences (either direction). */
+static void
+dtmf_digit(struct rec_call *c, char digit, int64_t pos)
+{
+	const char *ps = c->opts->dtmf_pause, *rs = c->opts->dtmf_resume;
+	if (ps[0] == 0 && rs[0] == 0)
+		return;
+	size_t n = strlen(c->digits);
+	if (n + 1 >= sizeof(c->digits)) {
+		memmove(c->digits, c->digits + 1, n);
+		n--;
+	}
+	c->digits[n++] = digit;
+	c->digits[n] = 0;
+	const char *want = c->paused ? rs : ps;
+	size_t w = strlen(want);
+	if (w == 0 || w > n || strcmp(c->digits + n - w, want) != 0)
+		return;
+	if (c->paused)
+		resume_at(c, pos, NULL);
+	else
+		pause_at(c, pos, "dtmf", NULL);
+	c->digits[0] = 0;
+}
+
 static void
 tel_event(struct rec_call *c, struct rec_dir *d, const struct rec_rtp *r, int64_t pos)
 {
@@ -78,17 +185,24 @@ tel_event(struct rec_call *c, struct rec_dir *d, const struct rec_rtp *r, int64_
 	/* The event's time is part of the call: the file covers it (as silence). */
 	rec_mix_extend(&c->mix, (uint64_t)pos + ev.duration);
 	/* One event is many packets with the same timestamp (the end ones repeated). */
-	for (int i = c->nevents - 1; i >= 0 && i >= c->nevents - 8; i--) {
-		struct rec_dtmf *e = &c->events[i];
-		if (e->side == d->side && e->ts == r->ts) {
-			int64_t ms = (int64_t)ev.duration * 1000 / REC_RATE;
-			if (ms > e->duration_ms)
-				e->duration_ms = ms;
-			e->ended |= ev.end;
-			return;
+	if (c->ev_seen[d->side] && c->ev_ts[d->side] == r->ts) {
+		for (int i = c->nevents - 1; i >= 0 && i >= c->nevents - 8; i--) {
+			struct rec_dtmf *e = &c->events[i];
+			if (e->side == d->side && e->ts == r->ts) {
+				int64_t ms = (int64_t)ev.duration * 1000 / REC_RATE;
+				if (ms > e->duration_ms)
+					e->duration_ms = ms;
+				e->ended |= ev.end;
+				return;
+			}
 		}
+		return; /* started while paused: not listed */
 	}
-	if (c->nevents >= REC_MAX_EVENTS)
+	c->ev_seen[d->side] = 1;
+	c->ev_ts[d->side] = r->ts;
+	int was_paused = c->paused;
+	dtmf_digit(c, rec_rtp_event_char(ev.event), pos);
+	if (c->nevents >= REC_MAX_EVENTS || was_paused)
 		return;
 	struct rec_dtmf *e = &c->events[c->nevents++];
 	e->side = d->side;
@@ -162,6 +276,8 @@ dir_emit(void *arg, const struct rec_jb_pkt *p)
 		d->undecodable++;
 		return;
 	}
+	if (c->npauses > 0)
+		mute_paused(c, pos, pcm, n);
 	d->dropped_samples += rec_mix_put(&c->mix, d->side, (uint64_t)pos, pcm, n);
 }
 
@@ -273,6 +389,15 @@ rec_call_close(struct rec_call *c, const struct rec_dialog *dl, int *errors)
 		rec_jb_flush(&c->dir[s].jb);
 	c->dlg_copy = *dl;
 	c->dlg = &c->dlg_copy;
+	/* Closed while paused: the span ends with the file (a span past it is cut to it). */
+	if (c->paused)
+		resume_at(c, (int64_t)c->mix.hi, NULL);
+	for (int i = 0; i < c->npauses; i++) {
+		if (c->pauses[i].start > (int64_t)c->mix.hi)
+			c->pauses[i].start = (int64_t)c->mix.hi;
+		if (c->pauses[i].end > (int64_t)c->mix.hi)
+			c->pauses[i].end = (int64_t)c->mix.hi;
+	}
 	int err = rec_mix_flush_to(&c->mix, c->mix.hi);
 	if (c->out_open) {
 		if (c->out.ops->close(&c->out) != 0)

@@ -843,6 +843,42 @@ ctl_calls(struct ctl *ctl)
 
 static int ctl_help(struct ctl *ctl);
 
+/* recording pause|resume <extension> | --call SIPCALLID: the recorder's compliance pause. */
+static int
+ctl_recording(struct ctl *ctl)
+{
+	int pause = strcmp(ctl->argv[1], "pause") == 0;
+	cJSON *body;
+	hs_env r;
+	int rv;
+
+	if (ctl->argc == 3 && ctl->argv[2][0] != '-') {
+		body = cJSON_CreateObject();
+		cJSON_AddStringToObject(body, "extension", ctl->argv[2]);
+	} else if (ctl->argc == 4 && strcmp(ctl->argv[2], "--call") == 0) {
+		body = cJSON_CreateObject();
+		cJSON_AddStringToObject(body, "sip_call_id", ctl->argv[3]);
+	} else {
+		fprintf(stderr, "usage: hookswitchctl recording pause|resume <extension>\n"
+		    "       hookswitchctl recording pause|resume --call SIPCALLID\n");
+		return EX_USAGE;
+	}
+	rv = ctl_request(ctl, HS_SVC_RECORDER, pause ? "recording.pause" : "recording.resume",
+	    body, &r);
+	if (rv != EX_OK)
+		return rv;
+	if (ctl->json) {
+		print_json(r.body);
+	} else {
+		const cJSON *at = cJSON_GetObjectItemCaseSensitive(r.body, "at_ms");
+		printf("%s at %.3f s of the recording (call %s)\n", r.message,
+		    cJSON_IsNumber(at) ? at->valuedouble / 1000.0 : 0.0,
+		    json_str(r.body, "sip_call_id", "?"));
+	}
+	hs_env_clear(&r);
+	return EX_OK;
+}
+
 /* recordings list|export|verify|purge: PostgreSQL and the files (recordings.c). */
 static int
 ctl_recordings(struct ctl *ctl)
@@ -898,6 +934,10 @@ static const struct {
 	    "--from T [--to T] [--device N] [--limit N]: call records (logger)" },
 	{ "calls rebuild <...>", ctl_calls,
 	    "--from T --to T: rebuild those calls from the raw events" },
+	{ "recording pause <...>", ctl_recording,
+	    "<extension> | --call SIPCALLID: pause the call's recording (compliance)" },
+	{ "recording resume <...>", ctl_recording,
+	    "<extension> | --call SIPCALLID: resume a paused recording" },
 	{ "recordings list <...>", ctl_recordings,
 	    "[--from T] [--to T] [--limit N]: stored recordings" },
 	{ "recordings export <...>", ctl_recordings,
