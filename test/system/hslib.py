@@ -223,6 +223,28 @@ def check_binaries():
         )
 
 
+def free_udp_block(n=4) -> int:
+    """n consecutive free UDP ports on 127.0.0.1, starting even (RTP habit)."""
+    import random
+    import socket
+
+    for _ in range(200):
+        first = random.randrange(20000, 60000 - n, 2)
+        socks = []
+        try:
+            for port in range(first, first + n):
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                socks.append(s)
+                s.bind(("127.0.0.1", port))
+            return first
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError("no free UDP ports")
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nobody listens on right now."""
     import socket

@@ -38,7 +38,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from hslib import BINDIR  # noqa: E402
+from hslib import BINDIR, free_udp_block  # noqa: E402,F401 - free_udp_block: the RAC tests import it here
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -74,25 +74,6 @@ def read_wav(path):
         data = w.readframes(n)
     s = struct.unpack(f"<{n * ch}h", data)
     return [list(s[c::ch]) for c in range(ch)]
-
-
-def free_udp_block(n=4):
-    """n consecutive free UDP ports on 127.0.0.1, starting even (RTP habit)."""
-    for _ in range(200):
-        base = random.randrange(20000, 60000, 2)
-        socks = []
-        try:
-            for p in range(base, base + n):
-                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                socks.append(s)
-                s.bind(("127.0.0.1", p))
-            return base
-        except OSError:
-            continue
-        finally:
-            for s in socks:
-                s.close()
-    raise RuntimeError("no free UDP ports")
 
 
 def g711a_reference():

@@ -31,28 +31,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from hslib import BINDIR  # noqa: E402
 from test_recorder_offline import SIPP_SHARE, g711a_reference, read_wav  # noqa: E402
-from test_recorder_rac import (  # noqa: E402
-    FIXTURES, Recorder, need, sipp, wait_for_files)
+from test_recorder_rac import (  # noqa: E402,F401 (recorder: fixture)
+    FIXTURES, Recorder, need, recorder, sipp, wait_for_files)
 from test_recorder_store import store  # noqa: E402,F401 (fixture: migrated database)
 
 CTL = BINDIR / "hookswitchctl"
 PKT = 240  # samples per packet of g711a.pcap (30 ms): the tolerance at a span's edges
-
-
-@pytest.fixture
-def recorder(tmp_path):
-    need()
-    made = []
-
-    def make(**settings):
-        r = Recorder(tmp_path / f"rec{len(made)}", **settings)
-        made.append(r)
-        return r
-
-    yield make
-    for r in made:
-        rc = r.stop()
-        assert rc == 0, f"recorder exit {rc}: {r.log.read_text()[-3000:]}"
 
 
 def ctl(rec, *args):

@@ -44,7 +44,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "system"))
 
-from hslib import BINDIR  # noqa: E402
+from hslib import BINDIR, free_udp_block  # noqa: E402
 
 RECORDER = BINDIR / "hookswitch-recorder"
 TARGET = 20.0
@@ -184,27 +184,6 @@ def run_tshark(cap, calls, ticks):
     return dt
 
 
-def free_udp(n):
-    """n consecutive free UDP ports on 127.0.0.1, starting even."""
-    import random
-    import socket
-    for _ in range(200):
-        base = random.randrange(20000, 60000 - n, 2)
-        socks = []
-        try:
-            for port in range(base, base + n):
-                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                socks.append(s)
-                s.bind(("127.0.0.1", port))
-            return base
-        except OSError:
-            continue
-        finally:
-            for s in socks:
-                s.close()
-    sys.exit("no free UDP ports")
-
-
 def cpu_seconds(pid):
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -219,7 +198,7 @@ def bench_rac(calls, fmt):
         (tmp / "pcap").mkdir()
         for f in ("g711a.pcap", "dtmf_2833_1.pcap"):
             shutil.copy(Path("/usr/share/sip-tester") / f, tmp / "pcap" / f)
-        sip_port, rtp_min = free_udp(1), free_udp(2 * calls + 20)
+        sip_port, rtp_min = free_udp_block(1), free_udp_block(2 * calls + 20)
         (tmp / "bus").mkdir()
         conf = tmp / "rec.conf"
         conf.write_text(f"[bus]\ndir = {tmp}/bus\n[paths]\nstate = {tmp}/state\n[recorder]\n"
@@ -239,7 +218,7 @@ def bench_rac(calls, fmt):
             cpu0 = cpu_seconds(rec.pid)
             t = time.perf_counter()
             p = subprocess.run(["sipp", "-sn", "uac_pcap", f"127.0.0.1:{sip_port}", "-i", "127.0.0.1",
-                                "-p", str(free_udp(1)), "-mp", str(free_udp(4 * calls + 4)),
+                                "-p", str(free_udp_block(1)), "-mp", str(free_udp_block(4 * calls + 4)),
                                 "-m", str(calls), "-l", str(calls), "-r", str(calls), "-rp", "1000",
                                 "-nostdin", "-timeout", "120"],
                                cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
