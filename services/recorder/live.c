@@ -245,12 +245,7 @@ recorder_conf(struct recorder *rc, const hs_conf *conf)
 	cf->rtp_max = (int)hs_conf_int(conf, "recorder.rtp_port_max");
 	cf->answer_delay_ms = (int)hs_conf_int(conf, "recorder.answer_delay_ms");
 	cf->rtp_timeout_s = (int)hs_conf_int(conf, "recorder.rtp_timeout");
-	const char *path = hs_conf_str(conf, "recorder.path");
-	if (*path)
-		snprintf(cf->path, sizeof(cf->path), "%s", path);
-	else
-		snprintf(cf->path, sizeof(cf->path), "%s/recordings",
-		    hs_conf_str(conf, "paths.state"));
+	rec_store_root(conf, cf->path, sizeof(cf->path));
 	cf->opts.format = rec_out_find(hs_conf_str(conf, "recorder.format"));
 	cf->opts.channels = 1;
 	cf->opts.jitter_us = hs_conf_int(conf, "recorder.jitter_ms") * 1000;
@@ -278,12 +273,7 @@ recorder_conf(struct recorder *rc, const hs_conf *conf)
 		return -1;
 	struct rec_shelf_conf *sc = &rc->shelf_cf;
 	snprintf(sc->root, sizeof(sc->root), "%s", cf->path);
-	const char *key = hs_conf_str(conf, "recorder.key_file");
-	if (*key)
-		snprintf(sc->key_file, sizeof(sc->key_file), "%s", key);
-	else
-		snprintf(sc->key_file, sizeof(sc->key_file), "%s/keys/recording.key",
-		    hs_conf_str(conf, "paths.state"));
+	rec_store_key_file(conf, sc->key_file, sizeof(sc->key_file));
 	snprintf(sc->pending_dir, sizeof(sc->pending_dir), "%s/recorder/pending",
 	    hs_conf_str(conf, "paths.state"));
 	sc->encrypt = hs_conf_bool(conf, "recorder.encrypt");

@@ -123,6 +123,12 @@ int rec_db_link(hs_db *db, const char *id, int *linked);
  * (counted in *failed, tried again next run).  0, or -1 with the database's error. */
 int rec_db_purge(hs_db *db, const char *root, int server_id, int days, const char *actor,
     const char *reason, int *deleted, int *failed, char *err, size_t errlen);
+/* Where recordings and the key live, as the recorder and hookswitchctl both read them from
+ * the configuration: recorder.path (default <paths.state>/recordings) and recorder.key_file
+ * (default <paths.state>/keys/recording.key). */
+typedef struct hs_conf hs_conf;
+void rec_store_root(const hs_conf *conf, char *buf, size_t len);
+void rec_store_key_file(const hs_conf *conf, char *buf, size_t len);
 /* The sidecars' base of a stored path: "d/x.wav.hsrec" -> "d/x". */
 void rec_side_base(const char *path, char *out, size_t len);
 

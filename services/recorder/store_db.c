@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "db.h"
 #include "log.h"
 #include "store.h"
@@ -148,4 +149,28 @@ rec_db_purge(hs_db *db, const char *root, int server_id, int days, const char *a
 			break;
 	}
 	return 0;
+}
+
+/* recorder.<key>, or <paths.state>/<fallback> when it is empty. */
+static void
+state_path(const hs_conf *conf, const char *key, const char *fallback, char *buf, size_t len)
+{
+	const char *p = hs_conf_str(conf, key);
+
+	if (*p)
+		snprintf(buf, len, "%s", p);
+	else
+		snprintf(buf, len, "%s/%s", hs_conf_str(conf, "paths.state"), fallback);
+}
+
+void
+rec_store_root(const hs_conf *conf, char *buf, size_t len)
+{
+	state_path(conf, "recorder.path", "recordings", buf, len);
+}
+
+void
+rec_store_key_file(const hs_conf *conf, char *buf, size_t len)
+{
+	state_path(conf, "recorder.key_file", "keys/recording.key", buf, len);
 }

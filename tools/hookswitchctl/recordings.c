@@ -45,26 +45,6 @@ open_db(hs_conf *conf, hs_db **db)
 	return EX_OK;
 }
 
-static void
-root_of(hs_conf *conf, char *buf, size_t len)
-{
-	const char *p = hs_conf_str(conf, "recorder.path");
-	if (*p)
-		snprintf(buf, len, "%s", p);
-	else
-		snprintf(buf, len, "%s/recordings", hs_conf_str(conf, "paths.state"));
-}
-
-static void
-key_file_of(hs_conf *conf, char *buf, size_t len)
-{
-	const char *p = hs_conf_str(conf, "recorder.key_file");
-	if (*p)
-		snprintf(buf, len, "%s", p);
-	else
-		snprintf(buf, len, "%s/keys/recording.key", hs_conf_str(conf, "paths.state"));
-}
-
 static long long
 now_ms(void)
 {
@@ -223,9 +203,9 @@ rec_open(hs_conf *conf, const char *id, const char *dst)
 		    "this there\n", what, id, PQgetvalue(res, 0, 4));
 		goto out;
 	}
-	root_of(conf, root, sizeof(root));
+	rec_store_root(conf, root, sizeof(root));
 	snprintf(path, sizeof(path), "%s/%s", root, PQgetvalue(res, 0, 0));
-	key_file_of(conf, kf, sizeof(kf));
+	rec_store_key_file(conf, kf, sizeof(kf));
 	if (rec_key_load(kf, 0, &key, err, sizeof(err)) != 0) {
 		fprintf(stderr, "hookswitchctl: recordings %s: %s\n", what, err);
 		goto out;
@@ -291,7 +271,7 @@ rec_purge(hs_conf *conf, int json, int argc, char **argv)
 	if (rv != EX_OK)
 		return rv;
 	char root[600], err[600];
-	root_of(conf, root, sizeof(root));
+	rec_store_root(conf, root, sizeof(root));
 	if (rec_db_purge(db, root, (int)hs_conf_int(conf, "server.id"), days, "hookswitchctl",
 	    "retention", &deleted, &failed, err, sizeof(err)) != 0) {
 		fprintf(stderr, "hookswitchctl: recordings purge: %s\n", err);
