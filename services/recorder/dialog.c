@@ -15,6 +15,7 @@
  * receives).  Forked dialogs (one Call-ID, several To tags) are one dialog here: the first
  * answer wins.  SIP over TCP, multipart bodies and fragmented datagrams are not seen.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -306,7 +307,9 @@ dlg_create(rec_dlg_table *t, const char *key, const struct rec_sip_msg *m,
 	d->state = REC_DLG_CALLING;
 	party(&d->caller, &m->from);
 	party(&d->callee, &m->to);
-	d->start_us = u->ts_us;
+	d->start_us = d->last_us = u->ts_us;
+	d->invite_src = u->src;
+	d->invite_dst = u->dst;
 	d->order = t->order++;
 	if (hs_map_put(t->by_id, d->call_id, d) != 0) {
 		free(d);
@@ -325,6 +328,8 @@ rec_dlg_sip(rec_dlg_table *t, const struct rec_sip_msg *m, const struct rec_udp 
 	copy(key, sizeof(key), m->call_id);
 	t->st.sip++;
 	struct rec_dialog *d = hs_map_get(t->by_id, key);
+	if (d != NULL)
+		d->last_us = u->ts_us;
 	if (m->is_request) {
 		if (rec_str_eq(m->method, "INVITE")) {
 			if (d == NULL && (d = dlg_create(t, key, m, u)) == NULL)
@@ -383,12 +388,69 @@ rec_dlg_media(rec_dlg_table *t, const struct rec_udp *u, enum rec_side *from_sid
 	struct media_ent *e = media_find(t, &u->dst);
 	if (e != NULL) {
 		*from_side = e->side == REC_CALLER ? REC_CALLEE : REC_CALLER;
+		e->d->last_us = u->ts_us;
 		return e->d;
 	}
 	e = media_find(t, &u->src);
 	if (e != NULL) {
 		*from_side = (enum rec_side)e->side;
+		e->d->last_us = u->ts_us;
 		return e->d;
 	}
 	return NULL;
+}
+
+void
+rec_dlg_expire(rec_dlg_table *t, int64_t now_us, int64_t idle_us, const char *reason)
+{
+	/* Collected first: ending a dialog deletes it from the map being walked. */
+	size_t pos = 0, n = 0, cap = 0;
+	struct rec_dialog **old = NULL;
+	const char *k;
+	void *v;
+	while (hs_map_next(t->by_id, &pos, &k, &v)) {
+		struct rec_dialog *d = v;
+		if (d->last_us >= now_us - idle_us)
+			continue;
+		if (n == cap) {
+			struct rec_dialog **nn = realloc(old, (cap = cap * 2 + 16) * sizeof(*old));
+			if (nn == NULL)
+				break;
+			old = nn;
+		}
+		old[n++] = d;
+	}
+	for (size_t i = 0; i < n; i++)
+		dlg_end(t, old[i], old[i]->last_us, reason);
+	free(old);
+}
+
+struct rec_dialog *
+rec_dlg_synth(rec_dlg_table *t, const char *call_id, const struct rec_addr *a,
+    const struct rec_addr *b, int64_t ts_us)
+{
+	if (hs_map_len(t->by_id) >= REC_DLG_MAX || hs_map_get(t->by_id, call_id) != NULL ||
+	    media_find(t, a) != NULL || media_find(t, b) != NULL)
+		return NULL;
+	struct rec_dialog *d = calloc(1, sizeof(*d));
+	if (d == NULL)
+		return NULL;
+	snprintf(d->call_id, sizeof(d->call_id), "%s", call_id);
+	d->state = REC_DLG_CONFIRMED;
+	d->start_us = d->answer_us = d->last_us = ts_us;
+	d->invite_src = *b;
+	d->invite_dst = *a;
+	d->order = t->order++;
+	if (hs_map_put(t->by_id, d->call_id, d) != 0) {
+		free(d);
+		return NULL;
+	}
+	d->media[REC_CALLER] = *a;
+	d->media[REC_CALLEE] = *b;
+	media_put(t, a, d, REC_CALLER);
+	media_put(t, b, d, REC_CALLEE);
+	t->st.dialogs++;
+	if (t->cb.created)
+		t->cb.created(t->cb.arg, d);
+	return d;
 }

@@ -335,8 +335,10 @@ struct rec_dialog {
 	struct rec_addr media[2];            /* endpoint each side receives RTP on */
 	int media_changes;                   /* re-INVITEs (or updates) that moved media */
 	uint32_t sdp_gen;                    /* bumped whenever sdp[] changes */
-	void *user;                          /* the recording, owned by offline.c */
+	void *user;                          /* the recording, owned by the engine */
 	uint64_t order;                      /* creation order */
+	struct rec_addr invite_src, invite_dst; /* of the INVITE that created it */
+	int64_t last_us;                     /* last SIP message or RTP packet */
 };
 
 typedef struct rec_dlg_table rec_dlg_table;
@@ -369,6 +371,14 @@ void rec_dlg_sip(rec_dlg_table *t, const struct rec_sip_msg *m, const struct rec
  * *from_side is the side that sent it.  NULL when no dialog announced it. */
 struct rec_dialog *rec_dlg_media(rec_dlg_table *t, const struct rec_udp *u,
     enum rec_side *from_side);
+/* Ends (reason) every dialog that saw neither SIP nor RTP since now_us - idle_us: live
+ * capture cannot wait for the end of the file to close a call whose BYE it missed. */
+void rec_dlg_expire(rec_dlg_table *t, int64_t now_us, int64_t idle_us, const char *reason);
+/* A dialog without SIP (a MiNET phone's RTP, told apart by its address): confirmed at ts,
+ * the caller receiving on a, the callee on b.  NULL when the Call-ID is taken or memory or
+ * REC_DLG_MAX runs out.  The caller fills in the party names. */
+struct rec_dialog *rec_dlg_synth(rec_dlg_table *t, const char *call_id,
+    const struct rec_addr *a, const struct rec_addr *b, int64_t ts_us);
 const struct rec_dlg_stats *rec_dlg_stats(const rec_dlg_table *t);
 const char *rec_dlg_state_name(enum rec_dlg_state s);
 
@@ -510,6 +520,60 @@ struct rec_offline_stats {
 };
 
 int rec_offline_run(const struct rec_opts *o, struct rec_offline_stats *st);
+
+/* ---- engine.c: captured packets to recordings (offline.c, mirror.c) -------------------- */
+
+enum {
+	REC_ADMIT_SKIP,     /* not recorded, nothing said */
+	REC_ADMIT_RECORD,
+	REC_ADMIT_REPORT,   /* not recorded, cb.done is told at its end (refused = 1) */
+};
+
+/* What cb.done learns about a dialog that ended. */
+struct rec_engine_done {
+	int recorded;       /* a recording was opened (then closed by the engine) */
+	int refused;        /* admit said REC_ADMIT_REPORT */
+	int written;        /* audio and metadata written */
+	int errors;
+	uint64_t packets;   /* RTP packets of both directions */
+	int64_t t0_us;      /* sample 0 */
+	char file[600];     /* the audio file */
+};
+
+struct rec_engine;
+
+struct rec_engine_cb {
+	/* The first RTP packet of dl arrived at ts_us: REC_ADMIT_*.  dir holds o->out_dir;
+	 * admit may put the folder for this call's files there.  Asked once per dialog. */
+	int (*admit)(void *arg, struct rec_dialog *dl, int64_t ts_us, char *dir, size_t len);
+	/* dl ended (not called for REC_ADMIT_SKIP dialogs). */
+	void (*done)(void *arg, const struct rec_dialog *dl, const struct rec_engine_done *d);
+	/* A datagram that looks like RTP but no dialog announced: return 1 after making one
+	 * for it (rec_dlg_synth on g->t), 0 to count it unmatched.  May be NULL. */
+	int (*unmatched)(void *arg, struct rec_engine *g, const struct rec_udp *u);
+	void *arg;
+};
+
+struct rec_engine {
+	const struct rec_opts *o;
+	struct rec_engine_cb cb;
+	struct rec_offline_stats st;
+	rec_dlg_table *t;
+	int64_t now_us;     /* newest capture time seen */
+	int part, nparts;   /* this engine records the dialogs with order % nparts == part */
+};
+
+int rec_engine_init(struct rec_engine *g, const struct rec_opts *o,
+    const struct rec_engine_cb *cb, int part, int nparts);
+/* One captured frame of link type linktype. */
+void rec_engine_packet(struct rec_engine *g, int linktype, int64_t ts_us,
+    const uint8_t *data, size_t len);
+/* One UDP datagram (or a SIP message taken from a TCP stream). */
+void rec_engine_udp(struct rec_engine *g, const struct rec_udp *u);
+/* Ends the dialogs idle since now_us - idle_us (end_reason "timeout"). */
+void rec_engine_expire(struct rec_engine *g, int64_t now_us, int64_t idle_us);
+/* Ends every open dialog ("eof") and frees the tracker. */
+void rec_engine_fini(struct rec_engine *g);
 
 /* ---- rac_policy.c: who may call, RTP ports, digest nonces (pure) ----------------------- */
 
