@@ -168,6 +168,7 @@ extern const struct gw_route gw_routes_admin[];
 extern const struct gw_route gw_routes_site[];
 extern const struct gw_route gw_routes_live[];
 extern const struct gw_route gw_routes_calls[];
+extern const struct gw_route gw_routes_recording[];
 
 /* ---- replies ----------------------------------------------------------------------------- */
 

@@ -393,6 +393,7 @@ openapi_load(void)
 
 static const struct gw_route *const route_tables[] = {
 	gw_routes_core, gw_routes_auth, gw_routes_admin, gw_routes_site, gw_routes_live, gw_routes_calls,
+	gw_routes_recording,
 };
 
 /* Matches path against pattern ("{}" = one segment); fills the parameters. */

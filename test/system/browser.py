@@ -35,7 +35,8 @@ NEW_PW = "Corr3ct-Horse-Battery"
 
 # Every navigation entry (web-ui/src/nav.ts); the engineer (Admin profile) sees them all.
 ALL_NAV = ["status", "extensions", "calls", "audit", "users", "roles", "profiles", "filters",
-           "policy", "tokens", "phone-systems", "devices", "servers", "email"]
+           "policy", "tokens", "phone-systems", "devices", "servers", "recorded-devices",
+           "exclusion-list", "inclusion-list", "email"]
 
 WAIT = 10  # default explicit wait, seconds
 

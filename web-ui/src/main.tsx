@@ -28,6 +28,8 @@ import { AccountPage, ForcedPasswordPage, ResetPasswordPage } from './pages/Pass
 import { PhoneSystemsPage } from './pages/PhoneSystems';
 import { PolicyPage } from './pages/Policy';
 import { ProfilesPage } from './pages/Profiles';
+import { RecordedDevicesPage } from './pages/RecordedDevices';
+import { ExclusionListPage, InclusionListPage } from './pages/RecordingLists';
 import { RolesPage } from './pages/Roles';
 import { ServersPage } from './pages/Servers';
 import { StatusPage } from './pages/Status';
@@ -48,6 +50,9 @@ const PAGES: Record<string, ComponentType> = {
 	'phone-systems': PhoneSystemsPage,
 	devices: DevicesPage,
 	servers: ServersPage,
+	'recorded-devices': RecordedDevicesPage,
+	'exclusion-list': ExclusionListPage,
+	'inclusion-list': InclusionListPage,
 	email: EmailPage,
 };
 

@@ -26,6 +26,9 @@ export const NAV: NavEntry[] = [
 	{ key: 'phone-systems', label: 'Phone Systems', perm: 'config.phone_systems', group: 'Site' },
 	{ key: 'devices', label: 'Devices', perm: 'config.phone_systems', group: 'Site' },
 	{ key: 'servers', label: 'Servers', perm: 'config.servers', group: 'Site' },
+	{ key: 'recorded-devices', label: 'Recorded Devices', perm: 'config.servers', group: 'Site' },
+	{ key: 'exclusion-list', label: 'Exclusion List', perm: 'config.exclusion_list', group: 'Site' },
+	{ key: 'inclusion-list', label: 'Inclusion List', perm: 'config.inclusion_list', group: 'Site' },
 	{ key: 'email', label: 'Email Settings', perm: 'config.email', group: 'Site' },
 ];
 

@@ -9,17 +9,23 @@
  * <CrudForm> (which owns busy / error state and the buttons).  The test hooks are made
  * from the spec: <prefix>-new, <entity>s-table tr[data-<entity>-id], <prefix>-edit-<id>,
  * <prefix>-form, h-<prefix>-form, <prefix>-save, <prefix>-cancel, <prefix>-delete.
+ *
+ * A record is keyed by its id: a number, or a text key (a recorded device's extension),
+ * which goes into the API path encoded ('#' is %23) and into the edit button's id made
+ * safe (idPart).  A page whose records have no id or name of their own gives `load`,
+ * which maps the API's items to rows, and `savedName`, which names a record from the
+ * body it sends.
  */
 import { Fragment, type ComponentChildren, type VNode } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, getAll } from '../api';
 import { notifyOk } from '../notify';
-import { useAction, useAsync } from '../util';
+import { idPart, useAction, useAsync } from '../util';
 import { FormActions } from './Form';
 import { ConfirmButton, Empty, Loading, PageHeader } from './Widgets';
 
 export interface Row {
-	id: number;
+	id: number | string;
 	name: string;
 	builtin?: boolean; // a built-in record cannot be deleted
 }
@@ -33,6 +39,7 @@ export interface CrudSpec {
 	newLabel: string; // the header button, and the title of a new record's form
 	add?: boolean;    // "Add …" rather than "Create …"
 	remove?: boolean; // "Remove …" / "removed" rather than "Delete …" / "deleted"
+	savedName?: (body: Record<string, unknown>) => string; // "<noun> <it> saved." (default: body.name)
 }
 
 export interface Column<T> {
@@ -50,6 +57,7 @@ export interface FormSlot<T> {
 }
 
 const prefixOf = (s: CrudSpec) => s.prefix ?? s.entity;
+const itemPath = (s: CrudSpec, r: Row) => `${s.path}/${encodeURIComponent(String(r.id))}`;
 const words = (...w: string[]) => w.filter(Boolean).join(' ');
 
 export function CrudPage<T extends Row>(p: {
@@ -63,9 +71,10 @@ export function CrudPage<T extends Row>(p: {
 	columns: Array<Column<T>>;
 	editLabel?: (r: T) => string;
 	form: (slot: FormSlot<T>) => VNode;
+	load?: () => Promise<T[]>; // the rows (default: GET spec.path, items as they are)
 }) {
 	const s = p.spec, prefix = prefixOf(s), what = p.listLabel.toLowerCase();
-	const list = useAsync(() => getAll<T>(s.path), []);
+	const list = useAsync(() => (p.load ? p.load() : getAll<T>(s.path)), []);
 	const [editing, setEditing] = useState<T | 'new' | null>(null);
 	const rowAttr = `data-${s.entity}-id`;
 
@@ -94,7 +103,7 @@ export function CrudPage<T extends Row>(p: {
 												? <th scope="row" key={c.head}>{c.cell(r)}</th>
 												: <td key={c.head} class={c.class}>{c.cell(r)}</td>)}
 											<td class="actions">
-												<button type="button" class="small" id={`${prefix}-edit-${r.id}`} onClick={() => setEditing(r)}>
+												<button type="button" class="small" id={`${prefix}-edit-${idPart(r.id)}`} onClick={() => setEditing(r)}>
 													{p.editLabel?.(r) ?? 'Edit'}<span class="sr-only"> {r.name}</span>
 												</button>
 											</td>
@@ -141,10 +150,10 @@ export function CrudForm<T extends Row>(p: {
 		await run(async () => {
 			const body = p.body();
 			if (r)
-				await api.patch(`${s.path}/${r.id}`, body);
+				await api.patch(itemPath(s, r), body);
 			else
 				await api.post(s.path, body);
-			notifyOk(`${s.noun} ${String(body.name ?? '')} saved.`);
+			notifyOk(`${s.noun} ${s.savedName ? s.savedName(body) : String(body.name ?? '')} saved.`);
 			p.onDone(true);
 		});
 	}
@@ -153,7 +162,7 @@ export function CrudForm<T extends Row>(p: {
 		if (!r)
 			return;
 		await run(async () => {
-			await api.del(`${s.path}/${r.id}`);
+			await api.del(itemPath(s, r));
 			notifyOk(`${s.noun} ${r.name} ${s.remove ? 'removed' : 'deleted'}.`);
 			p.onDone(true);
 		});
