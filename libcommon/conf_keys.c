@@ -134,6 +134,29 @@ const struct hs_conf_def hs_conf_keys[] = {
 	    "stored audio format: Opus in Ogg, GSM 06.10 WAV (the manual's) or 16-bit PCM WAV"},
 	{"recorder.jitter_ms", HS_CONF_INT, "200", 0, 10000, NULL,
 	    "how long a hole in the RTP sequence is waited for before it counts as lost"},
+	/* IP/SIP extension recording: capture on mirror ports (manual: RTP/SIP Interfaces,
+	 * Mirror Ports, Packet Filters, Addresses; the devices are in recorded_devices). */
+	{"recorder.mirror_interfaces", HS_CONF_STR, "", 0, 0, NULL,
+	    "network interfaces that receive the switch's mirrored PBX traffic (comma "
+	    "separated; capture needs CAP_NET_RAW); empty: no capture"},
+	{"recorder.mirror_sip_ports", HS_CONF_STR, "5060", 0, 0, NULL,
+	    "packet filter: SIP ports (UDP and TCP), e.g. 5060, 5062-5070"},
+	{"recorder.mirror_rtp_ports", HS_CONF_STR, "1024-65535", 0, 0, NULL,
+	    "packet filter: UDP port ranges that carry RTP, e.g. 6000-6999"},
+	{"recorder.pbx_addresses", HS_CONF_STR, "", 0, 0, NULL,
+	    "addresses (or CIDR prefixes) of the PBX: base, PS-1, PEC cards, MiVBG internal; "
+	    "tells the phone from the PBX in captured calls"},
+	{"recorder.mirror_max_calls", HS_CONF_INT, "100", 1, 100000, NULL,
+	    "calls recorded from mirror ports at once (licences); a call over it is not "
+	    "recorded (its row says not_recorded_limit)"},
+	{"recorder.mirror_idle", HS_CONF_INT, "30", 2, 86400, NULL,
+	    "seconds without SIP or RTP after which a captured call counts as ended (a missed "
+	    "BYE; MiNET calls, which have no SIP here)"},
+	{"recorder.mirror_buffer_mb", HS_CONF_INT, "64", 1, 2048, NULL,
+	    "kernel capture ring per mirror interface, in MiB"},
+	{"recorder.exclude_internal", HS_CONF_BOOL, "false", 0, 0, NULL,
+	    "do not record calls that involve no trunk (manual: Exclude internal calls; the "
+	    "inclusion list does not override it)"},
 	{"recorder.key_file", HS_CONF_STR, "", 0, 0, NULL,
 	    "the recording key (32 random bytes, mode 0600, made at first start; never in the "
 	    "database); empty: <paths.state>/keys/recording.key"},
@@ -152,6 +175,15 @@ const struct hs_conf_def hs_conf_keys[] = {
 	    "empty: off"},
 	{"recorder.dtmf_resume", HS_CONF_STR, "", 0, 0, NULL,
 	    "RFC 2833 digits that resume a paused recording, e.g. *2; empty: off"},
+	{"recorder.archive_paths", HS_CONF_STR, "", 0, 0, NULL,
+	    "call archiving: up to 5 folders (comma separated, e.g. mounted network shares) "
+	    "each recording and its sidecars are moved to (copied to all, checked, then "
+	    "removed locally); empty: no archiving"},
+	{"recorder.archive_delay_hours", HS_CONF_INT, "0", 0, 876000, NULL,
+	    "archive only recordings whose call ended more than this many hours ago (0: every "
+	    "completed recording)"},
+	{"recorder.archive_interval", HS_CONF_INT, "60", 1, 86400, NULL,
+	    "seconds between archive sweeps"},
 
 	{NULL, HS_CONF_STR, NULL, 0, 0, NULL, NULL},
 };

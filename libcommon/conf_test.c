@@ -148,9 +148,13 @@ table_has_the_documented_keys(void **state)
 	    "recorder.sip_listen", "recorder.sip_port", "recorder.sip_allowed", "recorder.sip_user",
 	    "recorder.sip_password", "recorder.max_ports", "recorder.rtp_port_min",
 	    "recorder.rtp_port_max", "recorder.answer_delay_ms", "recorder.rtp_timeout",
-	    "recorder.path", "recorder.format", "recorder.jitter_ms", "recorder.key_file",
+	    "recorder.path", "recorder.format", "recorder.jitter_ms",
+	    "recorder.mirror_interfaces", "recorder.mirror_sip_ports", "recorder.mirror_rtp_ports",
+	    "recorder.pbx_addresses", "recorder.mirror_max_calls", "recorder.mirror_idle",
+	    "recorder.mirror_buffer_mb", "recorder.exclude_internal", "recorder.key_file",
 	    "recorder.encrypt", "recorder.dat_sidecar", "recorder.retention_days",
-	    "recorder.link_interval", "recorder.dtmf_pause", "recorder.dtmf_resume"};
+	    "recorder.link_interval", "recorder.dtmf_pause", "recorder.dtmf_resume",
+	    "recorder.archive_paths", "recorder.archive_delay_hours", "recorder.archive_interval"};
 	size_t n = 0;
 
 	(void)state;

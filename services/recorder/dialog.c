@@ -400,6 +400,14 @@ rec_dlg_media(rec_dlg_table *t, const struct rec_udp *u, enum rec_side *from_sid
 	return NULL;
 }
 
+struct rec_dialog *
+rec_dlg_next(const rec_dlg_table *t, size_t *pos)
+{
+	const char *k;
+	void *v;
+	return hs_map_next(t->by_id, pos, &k, &v) ? v : NULL;
+}
+
 void
 rec_dlg_expire(rec_dlg_table *t, int64_t now_us, int64_t idle_us, const char *reason)
 {

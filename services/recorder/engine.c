@@ -9,6 +9,11 @@
  * that packet's capture time is sample 0.  When the dialog ends (BYE, CANCEL, rejection,
  * an idle timeout or the end of the input) the recording is closed and cb.done told.
  *
+ * IP fragments are put back together first (reasm.c): a datagram they complete goes on
+ * exactly as an unfragmented one would (a large INVITE is the usual one).  TCP segments go
+ * to the stream splitter (sipstream.c), whose whole SIP messages come back here as if they
+ * were datagrams; RTP stays UDP.
+ *
  * With nparts > 1 several engines see every packet (signalling is a small part of the
  * work) and each records the dialogs whose creation order falls in its part.
  */
@@ -96,7 +101,7 @@ rtp(struct rec_engine *g, const struct rec_udp *u)
 		return;
 	if (c == NULL) {
 		char dir[512];
-		snprintf(dir, sizeof(dir), "%s", g->o->out_dir);
+		snprintf(dir, sizeof(dir), "%s", g->o->out_dir != NULL ? g->o->out_dir : ".");
 		int a = g->cb.admit != NULL ? g->cb.admit(g->cb.arg, dl, u->ts_us, dir,
 		    sizeof(dir)) : REC_ADMIT_RECORD;
 		if (a != REC_ADMIT_RECORD) {
@@ -114,6 +119,56 @@ rtp(struct rec_engine *g, const struct rec_udp *u)
 	rec_call_rtp(c, side, u, &r);
 }
 
+/* A whole SIP message out of a TCP stream. */
+static void
+tcp_msg(void *arg, const struct rec_udp *m)
+{
+	struct rec_engine *g = arg;
+	g->st.tcp_sip++;
+	rec_engine_udp(g, m);
+}
+
+static void
+sync_stats(struct rec_engine *g)
+{
+	const struct rec_reasm_stats *rs = rec_reasm_stats(g->ra);
+	g->st.frag_incomplete = rs->timed_out + rs->dropped;
+	g->st.tcp_gaps = rec_ss_stats(g->ss)->gaps;
+}
+
+static void
+tcp(struct rec_engine *g, struct rec_net *n)
+{
+	rec_ss_segment(g->ss, n);
+	g->st.tcp_gaps = rec_ss_stats(g->ss)->gaps;
+}
+
+static void
+fragment(struct rec_engine *g, struct rec_net *n)
+{
+	const uint8_t *data;
+	size_t len;
+	int r = rec_reasm_put(g->ra, n, n->u.ts_us, &data, &len);
+	sync_stats(g);
+	if (r != 1)
+		return;
+	g->st.reassembled++;
+	/* data stays valid until the next rec_reasm_put: the whole datagram is handled by
+	 * then. */
+	switch (rec_net_transport(n->u.src.family, n->frag_proto, data, len, n)) {
+	case REC_NET_UDP:
+		rec_engine_udp(g, &n->u);
+		break;
+	case REC_NET_TCP:
+		tcp(g, n);
+		break;
+	default:
+		/* Not UDP or TCP, or a broken header inside: counted as reassembled only (the
+		 * per-frame counters stay a partition of packets). */
+		break;
+	}
+}
+
 int
 rec_engine_init(struct rec_engine *g, const struct rec_opts *o, const struct rec_engine_cb *cb,
     int part, int nparts)
@@ -126,7 +181,13 @@ rec_engine_init(struct rec_engine *g, const struct rec_opts *o, const struct rec
 	g->nparts = nparts < 1 ? 1 : nparts;
 	struct rec_dlg_cb dcb = { .ended = dlg_ended, .arg = g };
 	g->t = rec_dlg_new(&dcb);
-	return g->t != NULL ? 0 : -1;
+	g->ra = rec_reasm_new();
+	g->ss = rec_ss_new(tcp_msg, g);
+	if (g->t == NULL || g->ra == NULL || g->ss == NULL) {
+		rec_engine_fini(g);
+		return -1;
+	}
+	return 0;
 }
 
 void
@@ -137,16 +198,19 @@ rec_engine_packet(struct rec_engine *g, int linktype, int64_t ts_us, const uint8
 	st->packets++;
 	if (ts_us > g->now_us)
 		g->now_us = ts_us;
-	struct rec_udp u;
-	u.ts_us = ts_us;
-	switch (rec_net_decode(linktype, data, len, &u)) {
+	struct rec_net n;
+	enum rec_net_kind k = rec_net_decode_full(linktype, data, len, &n);
+	n.u.ts_us = ts_us;
+	switch (k) {
 	case REC_NET_UDP:
 		break;
 	case REC_NET_TCP:
 		st->tcp++;
+		tcp(g, &n);
 		return;
 	case REC_NET_FRAGMENT:
 		st->fragments++;
+		fragment(g, &n);
 		return;
 	case REC_NET_MALFORMED:
 		st->malformed++;
@@ -156,7 +220,7 @@ rec_engine_packet(struct rec_engine *g, int linktype, int64_t ts_us, const uint8
 		return;
 	}
 	st->udp++;
-	rec_engine_udp(g, &u);
+	rec_engine_udp(g, &n.u);
 }
 
 void
@@ -183,12 +247,43 @@ rec_engine_expire(struct rec_engine *g, int64_t now_us, int64_t idle_us)
 {
 	if (now_us > g->now_us)
 		g->now_us = now_us;
+	rec_reasm_expire(g->ra, g->now_us);
+	rec_ss_expire(g->ss, g->now_us);
+	sync_stats(g);
 	rec_dlg_expire(g->t, g->now_us, idle_us, "timeout");
 }
 
 void
 rec_engine_fini(struct rec_engine *g)
 {
-	rec_dlg_free(g->t, g->now_us);
+	/* Fragments and partial messages left at the end cannot complete any more. */
+	if (g->ra != NULL) {
+		g->st.frag_incomplete += (uint64_t)rec_reasm_pending(g->ra);
+		rec_reasm_free(g->ra);
+	}
+	rec_ss_free(g->ss);
+	g->ra = NULL;
+	g->ss = NULL;
+	if (g->t != NULL)
+		rec_dlg_free(g->t, g->now_us);
 	g->t = NULL;
+}
+
+struct rec_call *
+rec_engine_find(struct rec_engine *g, const char *call_id, const char *extension,
+    struct rec_dialog **dlp)
+{
+	struct rec_dialog *best = NULL, *dl;
+	size_t pos = 0;
+	while ((dl = rec_dlg_next(g->t, &pos)) != NULL) {
+		if (dl->user == NULL || dl->user == (void *)&skip_quiet ||
+		    dl->user == (void *)&skip_report || !mine(g, dl))
+			continue;
+		const char *who = dl->extension[0] ? dl->extension : dl->caller.user;
+		if (call_id[0] ? strcmp(dl->call_id, call_id) == 0 : strcmp(who, extension) == 0)
+			if (best == NULL || dl->order > best->order)
+				best = dl;
+	}
+	*dlp = best;
+	return best != NULL ? best->user : NULL;
 }

@@ -17,12 +17,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db.h"
 #include "log.h"
 #include "rec.h"
 #include "service.h"
 #include "store.h"
 
 #define RAC_RETRY_MS 10000
+#define DEVICES_EVERY_MS 10000 /* Recorded Devices are read again this often */
 
 /* The service side of the endpoint: everything here runs on the libuv loop, except
  * rac_done(), which the endpoint's thread calls. */
@@ -37,6 +39,12 @@ struct recorder {
 	struct done_item *head, **tail; /* finished calls, under mu */
 	struct ctl_item *ctl_head, **ctl_tail; /* answered pause/resume requests, under mu */
 	uint64_t reported;
+	struct mirror_conf mcf;
+	mirror *mirror;          /* capture on mirror ports, NULL when off or failed */
+	char mirror_err[256];    /* why it is not capturing */
+	uv_timer_t mirror_timer; /* Recorded Devices refresh, and retries of a failed start */
+	hs_db *db;               /* Recorded Devices and the PBX's devices (read only) */
+	int devices_recorded, devices_known; /* the last snapshot's sizes (-1: none yet) */
 	struct rec_shelf_conf shelf_cf;
 	struct rec_shelf *shelf;  /* sealing, database rows, linking, retention (recdb.c) */
 };
@@ -49,6 +57,7 @@ struct done_item {
 struct ctl_item {
 	struct ctl_item *next;
 	struct rac_ctl ctl;
+	int asked_mirror;        /* Record-A-Call had no such call: mirror capture was asked */
 };
 
 static struct recorder the_recorder;
@@ -119,11 +128,15 @@ cmd_pause_resume(void *arg, hs_bus_req *req, const hs_env *msg, int pause)
 	it->ctl.done = ctl_done;
 	it->ctl.arg = rc;
 	it->ctl.user = req;
-	if (rc == NULL || rac_control(rc->rac, &it->ctl) != 0) {
-		/* No endpoint running: no call is being recorded. */
-		ctl_reply(it);
-		free(it);
+	/* Record-A-Call first, then mirror capture (on_wake asks it when RAC had none). */
+	if (rc != NULL && rac_control(rc->rac, &it->ctl) == 0)
+		return;
+	if (rc != NULL && mirror_control(rc->mirror, &it->ctl) == 0) {
+		it->asked_mirror = 1;
+		return;
 	}
+	ctl_reply(it); /* neither is running: no call is being recorded */
+	free(it);
 }
 
 static void
@@ -176,18 +189,27 @@ on_wake(uv_async_t *h)
 	pthread_mutex_unlock(&rc->mu);
 	while (ci != NULL) {
 		struct ctl_item *next = ci->next;
-		ctl_reply(ci);
-		free(ci);
+		ci->next = NULL;
+		if (!ci->ctl.found && !ci->asked_mirror && mirror_control(rc->mirror, &ci->ctl) == 0) {
+			ci->asked_mirror = 1; /* comes back through ctl_done */
+		} else {
+			ctl_reply(ci);
+			free(ci);
+		}
 		ci = next;
 	}
 	while (it != NULL) {
 		struct done_item *next = it->next;
 		const struct rac_report *r = &it->rep;
 		rc->reported++;
-		if (r->written)
-			hs_log_info("recording.written", "call_id=%s source=%s file=%s end=%s "
-			    "packets=%llu", hs_logq(r->call_id), r->source, hs_logq(r->file),
-			    r->end_reason, (unsigned long long)r->packets);
+		if (r->status != NULL && strcmp(r->status, "not_recorded_limit") == 0) {
+			hs_log_info("recording.not_recorded", "call_id=%s source=%s extension=%s "
+			    "reason=limit", hs_logq(r->call_id), r->kind, hs_logq(r->extension));
+			rec_shelf_refused(rc->shelf, r);
+		} else if (r->written)
+			hs_log_info("recording.written", "call_id=%s kind=%s source=%s file=%s "
+			    "end=%s packets=%llu", hs_logq(r->call_id), r->kind, r->source,
+			    hs_logq(r->file), r->end_reason, (unsigned long long)r->packets);
 		else
 			hs_log_info("recording.none", "call_id=%s source=%s end=%s packets=%llu "
 			    "errors=%d", hs_logq(r->call_id), r->source, r->end_reason,
@@ -223,6 +245,116 @@ static void
 on_retry(uv_timer_t *t)
 {
 	rac_try_start(t->data);
+}
+
+/* ---- mirror capture ------------------------------------------------------------------ */
+
+/* Recorded devices first (recorded = true), then the PBX's own extension numbers. */
+static const char *const devices_sql =
+    "SELECT extension, coalesce(host(ip), ''), true FROM recorded_devices"
+    " WHERE enabled AND method = 'mirror'"
+    " UNION ALL SELECT number, '', false FROM devices WHERE removed_at IS NULL"
+    " AND kind IN ('extension', 'sip-extension', 'phantom', 'voicemail')";
+
+/* Reads Recorded Devices (mirror) and the PBX's extension numbers into a snapshot for the
+ * capture thread.  Database down: the thread keeps its last snapshot. */
+static void
+devices_load(struct recorder *rc)
+{
+	PGresult *res = NULL;
+	if (rc->db == NULL || (!hs_db_connected(rc->db) && hs_db_connect(rc->db, 0) != HS_OK))
+		return;
+	struct rec_devset *ds = rec_devset_new();
+	if (ds == NULL)
+		return;
+	int nrec = 0;
+	if (hs_db_exec(rc->db, "rec_devices", 0, NULL, &res) != HS_OK)
+		goto fail;
+	for (int i = 0; i < PQntuples(res); i++) {
+		const char *ext = PQgetvalue(res, i, 0), *ip = PQgetvalue(res, i, 1);
+		if (PQgetvalue(res, i, 2)[0] == 't') {
+			if (rec_devset_add_recorded(ds, ext, ip) != 0)
+				hs_log_warn("mirror.device_ignored", "extension=%s ip=%s note=%s",
+				    hs_logq(ext), hs_logq(ip), hs_logq("address shared or invalid"));
+			nrec++;
+		} else {
+			rec_devset_add_known(ds, ext);
+		}
+	}
+	mirror_set_devices(rc->mirror, ds);
+	int known = PQntuples(res) - nrec;
+	if (nrec != rc->devices_recorded || known != rc->devices_known)
+		hs_log_info("mirror.devices", "recorded=%d known=%d", nrec, known);
+	rc->devices_recorded = nrec;
+	rc->devices_known = known;
+	PQclear(res);
+	return;
+fail:
+	hs_log_warn("mirror.devices_failed", "err=%s", hs_logq(hs_db_error(rc->db)));
+	PQclear(res);
+	rec_devset_free(ds);
+}
+
+static void
+mirror_try_start(struct recorder *rc)
+{
+	char err[256];
+	rc->mirror = mirror_start(&rc->mcf, rac_done, rc, err, sizeof(err));
+	if (rc->mirror == NULL) {
+		if (strcmp(err, rc->mirror_err) != 0)
+			hs_log_error("mirror.start_failed", "ifaces=%s err=%s retry_ms=%d",
+			    hs_logq(rc->mcf.ifaces), hs_logq(err), RAC_RETRY_MS);
+		snprintf(rc->mirror_err, sizeof(rc->mirror_err), "%s", err);
+		return;
+	}
+	rc->mirror_err[0] = 0;
+	devices_load(rc);
+}
+
+static void
+on_mirror_timer(uv_timer_t *t)
+{
+	struct recorder *rc = t->data;
+	if (rc->mirror == NULL)
+		mirror_try_start(rc);
+	else
+		devices_load(rc);
+}
+
+static int
+mirror_conf_read(struct recorder *rc, const hs_conf *conf)
+{
+	struct mirror_conf *m = &rc->mcf;
+	char err[200];
+	snprintf(m->ifaces, sizeof(m->ifaces), "%s", hs_conf_str(conf,
+	    "recorder.mirror_interfaces"));
+	snprintf(m->sip_ports, sizeof(m->sip_ports), "%s", hs_conf_str(conf,
+	    "recorder.mirror_sip_ports"));
+	snprintf(m->rtp_ports, sizeof(m->rtp_ports), "%s", hs_conf_str(conf,
+	    "recorder.mirror_rtp_ports"));
+	snprintf(m->pbx, sizeof(m->pbx), "%s", hs_conf_str(conf, "recorder.pbx_addresses"));
+	if (rac_acl_parse(&m->pbx_acl, m->pbx, err, sizeof(err)) != 0) {
+		hs_log_error("config.invalid", "key=recorder.pbx_addresses err=%s", hs_logq(err));
+		return -1;
+	}
+	m->max_calls = (int)hs_conf_int(conf, "recorder.mirror_max_calls");
+	m->idle_s = (int)hs_conf_int(conf, "recorder.mirror_idle");
+	m->buffer_mb = (int)hs_conf_int(conf, "recorder.mirror_buffer_mb");
+	m->exclude_internal = hs_conf_bool(conf, "recorder.exclude_internal");
+	snprintf(m->path, sizeof(m->path), "%s", rc->cf.path);
+	m->opts = rc->cf.opts;
+	if (m->ifaces[0]) {
+		char filter[2048];
+		if (mirror_filter(m, filter, sizeof(filter), err, sizeof(err)) != 0) {
+			hs_log_error("config.invalid", "key=recorder.mirror err=%s", hs_logq(err));
+			return -1;
+		}
+		if (m->pbx_acl.n == 0)
+			hs_log_warn("mirror.open", "note=%s", hs_logq("recorder.pbx_addresses is "
+			    "empty: every SIP dialog of a recorded device is recorded, and MiNET "
+			    "phones are not"));
+	}
+	return 0;
 }
 
 static int
@@ -280,6 +412,15 @@ recorder_conf(struct recorder *rc, const hs_conf *conf)
 	sc->dat_sidecar = hs_conf_bool(conf, "recorder.dat_sidecar");
 	sc->retention_days = (int)hs_conf_int(conf, "recorder.retention_days");
 	sc->link_interval_s = (int)hs_conf_int(conf, "recorder.link_interval");
+	sc->exclude_internal = hs_conf_bool(conf, "recorder.exclude_internal");
+	sc->archive_delay_h = (int)hs_conf_int(conf, "recorder.archive_delay_hours");
+	sc->archive_interval_s = (int)hs_conf_int(conf, "recorder.archive_interval");
+	sc->narchive = rec_archive_parse(hs_conf_str(conf, "recorder.archive_paths"),
+	    sc->archive_paths, err, sizeof(err));
+	if (sc->narchive < 0) {
+		hs_log_error("config.invalid", "key=recorder.archive_paths err=%s", hs_logq(err));
+		return -1;
+	}
 	if (cf->password[0] && !cf->user[0]) {
 		hs_log_error("config.invalid", "key=recorder.sip_user err=%s",
 		    hs_logq("a password needs a user name"));
@@ -293,7 +434,7 @@ recorder_conf(struct recorder *rc, const hs_conf *conf)
 	if (cf->acl.n == 0 && !cf->password[0])
 		hs_log_warn("rac.open", "note=%s", hs_logq("recorder.sip_allowed is empty and no "
 		    "recorder.sip_password is set: any host may add the recorder to a call"));
-	return 0;
+	return mirror_conf_read(rc, conf);
 }
 
 int
@@ -316,6 +457,21 @@ rec_live_init(struct hs_svc *svc)
 	rc->wake.data = rc;
 	uv_timer_init(svc->uv, &rc->retry);
 	rc->retry.data = rc;
+	uv_timer_init(svc->uv, &rc->mirror_timer);
+	rc->mirror_timer.data = rc;
+	rc->devices_recorded = rc->devices_known = -1;
+	if (rc->mcf.ifaces[0]) {
+		if (hs_db_open(&rc->db, hs_conf_str(svc->conf, "db.conninfo"), svc->uv) != HS_OK ||
+		    hs_db_prepare(rc->db, "rec_devices", devices_sql) != HS_OK)
+			hs_log_warn("mirror.db", "err=%s", hs_logq(rc->db ? hs_db_error(rc->db) :
+			    "out of memory"));
+		mirror_try_start(rc);
+		uv_timer_start(&rc->mirror_timer, on_mirror_timer, DEVICES_EVERY_MS,
+		    DEVICES_EVERY_MS);
+	} else {
+		snprintf(rc->mirror_err, sizeof(rc->mirror_err),
+		    "off (recorder.mirror_interfaces is empty)");
+	}
 	if (rc->cf.port == 0) {
 		snprintf(rc->listen_err, sizeof(rc->listen_err), "disabled (recorder.sip_port = 0)");
 		hs_log_info("rac.disabled", "note=%s", hs_logq("recorder.sip_port is 0"));
@@ -336,15 +492,51 @@ rec_live_fini(struct hs_svc *svc)
 	/* The calls in progress are written and sent a BYE; their reports are logged here. */
 	rac_stop(rc->rac);
 	rc->rac = NULL;
+	mirror_stop(rc->mirror);
+	rc->mirror = NULL;
 	if (rc->wake.data != NULL) {
 		on_wake(&rc->wake);
 		uv_close((uv_handle_t *)&rc->wake, NULL);
 		uv_timer_stop(&rc->retry);
 		uv_close((uv_handle_t *)&rc->retry, NULL);
+		uv_timer_stop(&rc->mirror_timer);
+		uv_close((uv_handle_t *)&rc->mirror_timer, NULL);
 	}
+	if (rc->db != NULL)
+		hs_db_close(rc->db);
+	rc->db = NULL;
 	rec_shelf_free(rc->shelf);
 	rc->shelf = NULL;
 	svc->priv = NULL;
+}
+
+static void
+mirror_health(struct recorder *rc, cJSON *body)
+{
+	cJSON *o = cJSON_AddObjectToObject(body, "mirror");
+	cJSON_AddBoolToObject(o, "capturing", rc->mirror != NULL);
+	if (rc->mirror == NULL) {
+		cJSON_AddStringToObject(o, "error", rc->mirror_err);
+		return;
+	}
+	struct mirror_stats st;
+	mirror_stats_get(rc->mirror, &st);
+	cJSON_AddStringToObject(o, "interfaces", rc->mcf.ifaces);
+	cJSON_AddNumberToObject(o, "max_calls", rc->mcf.max_calls);
+	cJSON_AddNumberToObject(o, "active", st.active);
+	cJSON_AddNumberToObject(o, "packets", (double)st.packets);
+	cJSON_AddNumberToObject(o, "dropped", (double)st.dropped);
+	cJSON_AddNumberToObject(o, "if_dropped", (double)st.if_dropped);
+	cJSON_AddNumberToObject(o, "recorded", (double)st.recorded);
+	cJSON_AddNumberToObject(o, "refused_limit", (double)st.refused_limit);
+	cJSON_AddNumberToObject(o, "not_recorded_device", (double)st.not_recorded_device);
+	cJSON_AddNumberToObject(o, "internal", (double)st.internal);
+	cJSON_AddNumberToObject(o, "not_pbx", (double)st.not_pbx);
+	cJSON_AddNumberToObject(o, "minet", (double)st.minet);
+	cJSON_AddNumberToObject(o, "rtp", (double)st.engine.rtp);
+	cJSON_AddNumberToObject(o, "sip", (double)st.engine.sip);
+	cJSON_AddNumberToObject(o, "unmatched", (double)st.engine.unmatched);
+	cJSON_AddNumberToObject(o, "write_errors", (double)st.engine.write_errors);
 }
 
 void
@@ -355,6 +547,7 @@ rec_live_health(struct hs_svc *svc, struct cJSON *body)
 	if (rc == NULL)
 		return;
 	rec_shelf_health(rc->shelf, body);
+	mirror_health(rc, body);
 	cJSON_AddBoolToObject(o, "listening", rc->rac != NULL);
 	if (rc->rac == NULL) {
 		cJSON_AddStringToObject(o, "error", rc->listen_err);

@@ -112,13 +112,17 @@ offline_main(int argc, char **argv)
 	if (rec_offline_run(&o, &st) != 0)
 		return 111;
 	printf("{\"packets\": %llu, \"udp\": %llu, \"tcp\": %llu, \"other\": %llu, "
-	    "\"fragments\": %llu, \"malformed\": %llu, \"sip\": %llu, \"sip_bad\": %llu, "
+	    "\"fragments\": %llu, \"malformed\": %llu, \"reassembled\": %llu, "
+	    "\"frag_incomplete\": %llu, \"tcp_sip\": %llu, \"tcp_gaps\": %llu, "
+	    "\"sip\": %llu, \"sip_bad\": %llu, "
 	    "\"rtp\": %llu, \"rtp_bad\": %llu, \"rtcp\": %llu, \"unmatched\": %llu, "
 	    "\"calls\": %llu, "
 	    "\"calls_written\": %llu, \"calls_no_media\": %llu, \"write_errors\": %llu}\n",
 	    (unsigned long long)st.packets, (unsigned long long)st.udp,
 	    (unsigned long long)st.tcp, (unsigned long long)st.other,
 	    (unsigned long long)st.fragments, (unsigned long long)st.malformed,
+	    (unsigned long long)st.reassembled, (unsigned long long)st.frag_incomplete,
+	    (unsigned long long)st.tcp_sip, (unsigned long long)st.tcp_gaps,
 	    (unsigned long long)st.sip, (unsigned long long)st.sip_bad,
 	    (unsigned long long)st.rtp, (unsigned long long)st.rtp_bad,
 	    (unsigned long long)st.rtcp,

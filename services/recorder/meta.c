@@ -107,8 +107,12 @@ rec_meta_write(const struct rec_call *c, const char *path)
 		cJSON_AddStringToObject(o, "sip_from", c->rac_from);
 		cJSON_AddStringToObject(o, "sip_to", c->rac_to);
 	} else {
-		cJSON_AddStringToObject(o, "source", "capture");
+		/* Live capture on a mirror port names the device it recorded; --read records
+		 * every call of the file. */
+		cJSON_AddStringToObject(o, "source", d->extension[0] ? "mirror" : "capture");
 	}
+	if (d->extension[0])
+		cJSON_AddStringToObject(o, "extension", d->extension);
 	cJSON_AddItemToObject(o, "from", party(&d->caller));
 	cJSON_AddItemToObject(o, "to", party(&d->callee));
 	add_time(o, "start", d->start_us);

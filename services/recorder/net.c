@@ -1,14 +1,14 @@
 /*
- * net.c - from a captured frame to a UDP datagram.
+ * net.c - from a captured frame to a UDP datagram, a TCP segment or an IP fragment.
  *
- * rec_net_decode() peels the link header (Ethernet with up to two VLAN tags, Linux cooked
- * v1/v2, BSD loopback, raw IP), then IPv4 or IPv6 (walking the IPv6 extension headers), and
- * returns the UDP payload as a view into the frame.  Fragments are not reassembled: they are
- * reported (REC_NET_FRAGMENT) so the caller can count them; SIP over UDP that fragments
- * (large INVITEs) is therefore missed, which the README lists.  TCP is reported apart so SIP
- * over TCP can be counted until it is followed.  Every length is checked against the
- * captured bytes: a truncated or lying header gives REC_NET_MALFORMED, never a read past the
- * frame.
+ * rec_net_decode_full() peels the link header (Ethernet with up to two VLAN tags, Linux
+ * cooked v1/v2, BSD loopback, raw IP), then IPv4 or IPv6 (walking the IPv6 extension
+ * headers), and returns a view into the frame: the UDP payload with its addresses, the TCP
+ * payload with its sequence number and flags (SIP over TCP: sipstream.c), or the payload of
+ * an IP fragment with what reassembly needs (id, offset, more-fragments, protocol: reasm.c).
+ * rec_net_transport() reads the UDP or TCP header of a datagram that reassembly rebuilt.
+ * Every length is checked against the captured bytes: a truncated or lying header gives
+ * REC_NET_MALFORMED, never a read past the frame.
  */
 #include <stdio.h>
 #include <string.h>
@@ -31,10 +31,22 @@ rd32le(const uint8_t *p)
 }
 
 static enum rec_net_kind
-l4(int proto, const uint8_t *p, size_t len, struct rec_udp *out)
+l4(int proto, const uint8_t *p, size_t len, struct rec_net *out)
 {
-	if (proto == 6)
+	if (proto == 6) {
+		if (len < 20)
+			return REC_NET_MALFORMED;
+		size_t doff = (size_t)(p[12] >> 4) * 4;
+		if (doff < 20 || doff > len)
+			return REC_NET_MALFORMED;
+		out->u.src.port = rd16(p);
+		out->u.dst.port = rd16(p + 2);
+		out->tcp_seq = (uint32_t)rd16(p + 4) << 16 | rd16(p + 6);
+		out->tcp_flags = p[13] & (REC_TCP_FIN | REC_TCP_SYN | REC_TCP_RST);
+		out->u.data = p + doff;
+		out->u.len = len - doff;
 		return REC_NET_TCP;
+	}
 	if (proto != 17)
 		return REC_NET_OTHER;
 	if (len < 8)
@@ -45,49 +57,19 @@ l4(int proto, const uint8_t *p, size_t len, struct rec_udp *out)
 	/* A snap length may cut the datagram: keep what was captured. */
 	if (ulen > len)
 		ulen = len;
-	out->src.port = rd16(p);
-	out->dst.port = rd16(p + 2);
-	out->data = p + 8;
-	out->len = ulen - 8;
+	out->u.src.port = rd16(p);
+	out->u.dst.port = rd16(p + 2);
+	out->u.data = p + 8;
+	out->u.len = ulen - 8;
 	return REC_NET_UDP;
 }
 
+/* The headers after the IPv6 fixed header (or after a fragment header, in a reassembled
+ * datagram), then the transport.  A fragment header is reported with its fields unless
+ * in_frag says this is already the inside of one (nested fragments are nonsense). */
 static enum rec_net_kind
-ipv4(const uint8_t *p, size_t len, struct rec_udp *out)
+ipv6_next(int next, const uint8_t *q, size_t left, struct rec_net *out, int in_frag)
 {
-	if (len < 20 || (p[0] >> 4) != 4)
-		return REC_NET_MALFORMED;
-	size_t ihl = (size_t)(p[0] & 0x0f) * 4;
-	size_t tot = rd16(p + 2);
-	if (ihl < 20 || ihl > len || tot < ihl)
-		return REC_NET_MALFORMED;
-	if (tot > len)
-		tot = len; /* cut by the snap length */
-	uint16_t frag = rd16(p + 6);
-	if ((frag & 0x2000) || (frag & 0x1fff))
-		return REC_NET_FRAGMENT;
-	out->src.family = out->dst.family = 4;
-	memset(out->src.ip, 0, 16);
-	memset(out->dst.ip, 0, 16);
-	memcpy(out->src.ip, p + 12, 4);
-	memcpy(out->dst.ip, p + 16, 4);
-	return l4(p[9], p + ihl, tot - ihl, out);
-}
-
-static enum rec_net_kind
-ipv6(const uint8_t *p, size_t len, struct rec_udp *out)
-{
-	if (len < 40 || (p[0] >> 4) != 6)
-		return REC_NET_MALFORMED;
-	size_t plen = rd16(p + 4);
-	int next = p[6];
-	if (plen > len - 40)
-		plen = len - 40;
-	out->src.family = out->dst.family = 6;
-	memcpy(out->src.ip, p + 8, 16);
-	memcpy(out->dst.ip, p + 24, 16);
-	const uint8_t *q = p + 40;
-	size_t left = plen;
 	/* At most 8 extension headers: enough for anything real, bounded for anything else. */
 	for (int i = 0; i < 8; i++) {
 		switch (next) {
@@ -104,8 +86,18 @@ ipv6(const uint8_t *p, size_t len, struct rec_udp *out)
 			left -= hl;
 			continue;
 		}
-		case 44:
+		case 44: {
+			if (in_frag || left < 8)
+				return REC_NET_MALFORMED;
+			uint16_t fo = rd16(q + 2);
+			out->frag_proto = q[0];
+			out->frag_off = (uint32_t)(fo & 0xfff8);
+			out->frag_more = fo & 1;
+			out->frag_id = (uint32_t)rd16(q + 4) << 16 | rd16(q + 6);
+			out->u.data = q + 8;
+			out->u.len = left - 8;
 			return REC_NET_FRAGMENT;
+		}
 		default:
 			return l4(next, q, left, out);
 		}
@@ -114,7 +106,48 @@ ipv6(const uint8_t *p, size_t len, struct rec_udp *out)
 }
 
 static enum rec_net_kind
-by_ethertype(unsigned type, const uint8_t *p, size_t len, struct rec_udp *out)
+ipv4(const uint8_t *p, size_t len, struct rec_net *out)
+{
+	if (len < 20 || (p[0] >> 4) != 4)
+		return REC_NET_MALFORMED;
+	size_t ihl = (size_t)(p[0] & 0x0f) * 4;
+	size_t tot = rd16(p + 2);
+	if (ihl < 20 || ihl > len || tot < ihl)
+		return REC_NET_MALFORMED;
+	if (tot > len)
+		tot = len; /* cut by the snap length */
+	out->u.src.family = out->u.dst.family = 4;
+	memcpy(out->u.src.ip, p + 12, 4);
+	memcpy(out->u.dst.ip, p + 16, 4);
+	uint16_t frag = rd16(p + 6);
+	if ((frag & 0x2000) || (frag & 0x1fff)) {
+		out->frag_proto = p[9];
+		out->frag_off = (uint32_t)(frag & 0x1fff) * 8;
+		out->frag_more = (frag & 0x2000) != 0;
+		out->frag_id = rd16(p + 4);
+		out->u.data = p + ihl;
+		out->u.len = tot - ihl;
+		return REC_NET_FRAGMENT;
+	}
+	return l4(p[9], p + ihl, tot - ihl, out);
+}
+
+static enum rec_net_kind
+ipv6(const uint8_t *p, size_t len, struct rec_net *out)
+{
+	if (len < 40 || (p[0] >> 4) != 6)
+		return REC_NET_MALFORMED;
+	size_t plen = rd16(p + 4);
+	if (plen > len - 40)
+		plen = len - 40;
+	out->u.src.family = out->u.dst.family = 6;
+	memcpy(out->u.src.ip, p + 8, 16);
+	memcpy(out->u.dst.ip, p + 24, 16);
+	return ipv6_next(p[6], p + 40, plen, out, 0);
+}
+
+static enum rec_net_kind
+by_ethertype(unsigned type, const uint8_t *p, size_t len, struct rec_net *out)
 {
 	if (type == 0x0800)
 		return ipv4(p, len, out);
@@ -124,7 +157,7 @@ by_ethertype(unsigned type, const uint8_t *p, size_t len, struct rec_udp *out)
 }
 
 static enum rec_net_kind
-raw_ip(const uint8_t *p, size_t len, struct rec_udp *out)
+raw_ip(const uint8_t *p, size_t len, struct rec_net *out)
 {
 	if (len < 1)
 		return REC_NET_MALFORMED;
@@ -136,12 +169,9 @@ raw_ip(const uint8_t *p, size_t len, struct rec_udp *out)
 }
 
 enum rec_net_kind
-rec_net_decode(int linktype, const uint8_t *p, size_t len, struct rec_udp *out)
+rec_net_decode_full(int linktype, const uint8_t *p, size_t len, struct rec_net *out)
 {
-	memset(&out->src, 0, sizeof(out->src));
-	memset(&out->dst, 0, sizeof(out->dst));
-	out->data = NULL;
-	out->len = 0;
+	memset(out, 0, sizeof(*out));
 	switch (linktype) {
 	case REC_LINK_ETHERNET: {
 		if (len < 14)
@@ -190,6 +220,32 @@ rec_net_decode(int linktype, const uint8_t *p, size_t len, struct rec_udp *out)
 	default:
 		return REC_NET_OTHER;
 	}
+}
+
+enum rec_net_kind
+rec_net_decode(int linktype, const uint8_t *p, size_t len, struct rec_udp *out)
+{
+	struct rec_net n;
+	enum rec_net_kind k = rec_net_decode_full(linktype, p, len, &n);
+	/* out->ts_us is the caller's: kept. */
+	out->src = n.u.src;
+	out->dst = n.u.dst;
+	out->data = n.u.data;
+	out->len = n.u.len;
+	return k;
+}
+
+enum rec_net_kind
+rec_net_transport(int family, int proto, const uint8_t *p, size_t len, struct rec_net *out)
+{
+	out->u.src.port = out->u.dst.port = 0;
+	out->u.data = NULL;
+	out->u.len = 0;
+	out->tcp_seq = 0;
+	out->tcp_flags = 0;
+	if (family == 6)
+		return ipv6_next(proto, p, len, out, 1);
+	return l4(proto, p, len, out);
 }
 
 int

@@ -175,24 +175,6 @@ local_toward(const struct sa *dst, const char *listen_ip, struct sa *out)
 	return err;
 }
 
-static int
-mkdir_p(const char *path)
-{
-	char buf[600];
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(buf, 0750) != 0 && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	if (mkdir(buf, 0750) != 0 && errno != EEXIST)
-		return -1;
-	return 0;
-}
-
 /* ---- replies outside a session ------------------------------------------------------- */
 
 static void
@@ -428,17 +410,6 @@ call_free(void *arg)
 	free(c);
 }
 
-/* A day folder: <path>/YYYY/MM/DD (UTC, like the file names). */
-static void
-day_folder(const struct rac *r, int64_t us, char *buf, size_t len)
-{
-	time_t s = (time_t)(us / 1000000);
-	struct tm tm;
-	gmtime_r(&s, &tm);
-	snprintf(buf, len, "%s/%04d/%02d/%02d", r->cf.path, tm.tm_year + 1900, tm.tm_mon + 1,
-	    tm.tm_mday);
-}
-
 static void
 call_end(struct rac_call *c, const char *reason)
 {
@@ -454,6 +425,8 @@ call_end(struct rac_call *c, const char *reason)
 	snprintf(rep.call_id, sizeof(rep.call_id), "%s", c->dlg.call_id);
 	snprintf(rep.source, sizeof(rep.source), "%s", c->source);
 	rep.end_reason = reason;
+	rep.kind = "rac";
+	rep.status = "recorded";
 	rep.packets = c->packets;
 	c->dlg.end_us = now_us();
 	c->dlg.end_reason = reason;
@@ -508,9 +481,9 @@ on_rtp(const struct sa *src, struct mbuf *mb, void *arg)
 	u.len = len;
 	if (c->rec == NULL) {
 		char dir[600];
-		day_folder(r, c->dlg.start_us, dir, sizeof(dir));
+		rec_day_folder(r->cf.path, c->dlg.start_us, dir, sizeof(dir));
 		int werr = 0;
-		if (mkdir_p(dir) != 0) {
+		if (rec_mkdir_p(dir) != 0) {
 			hs_log_warn("rac.mkdir_failed", "dir=%s err=%s", hs_logq(dir),
 			    hs_logq(strerror(errno)));
 			STAT_ADD(r, write_errors, 1);

@@ -27,7 +27,7 @@ struct rec_str {
 	size_t n;
 };
 
-/* ---- net.c: link, IP and UDP --------------------------------------------------------- */
+/* ---- net.c: link, IP, UDP and TCP ----------------------------------------------------- */
 
 struct rec_addr {
 	uint8_t family; /* 4, 6; 0 = none */
@@ -43,10 +43,10 @@ struct rec_udp {
 };
 
 enum rec_net_kind {
-	REC_NET_UDP,       /* *out is filled */
-	REC_NET_TCP,       /* TCP (SIP over TCP is not followed yet) */
+	REC_NET_UDP,       /* a UDP datagram */
+	REC_NET_TCP,       /* a TCP segment (SIP over TCP: sipstream.c) */
 	REC_NET_OTHER,     /* another protocol or link type: skipped */
-	REC_NET_FRAGMENT,  /* an IPv4/IPv6 fragment: not reassembled, skipped */
+	REC_NET_FRAGMENT,  /* an IPv4/IPv6 fragment (reassembly: reasm.c) */
 	REC_NET_MALFORMED, /* truncated or inconsistent headers */
 };
 
@@ -62,11 +62,115 @@ enum {
 	REC_LINK_SLL2 = 276,
 };
 
+/* TCP flags kept in struct rec_net (their bits in the TCP header). */
+#define REC_TCP_FIN 0x01
+#define REC_TCP_SYN 0x02
+#define REC_TCP_RST 0x04
+
+/* A decoded frame.  u always has the IP addresses; what else is set depends on the kind:
+ *   UDP:      u's ports, u.data/u.len the UDP payload;
+ *   TCP:      u's ports, u.data/u.len the segment's payload, tcp_seq, tcp_flags;
+ *   FRAGMENT: u.data/u.len the fragment's bytes (after the IPv4 header or the IPv6 fragment
+ *             header), frag_* (ports are 0: they are in the first fragment's bytes).
+ * Views into the frame.  u.ts_us is left 0: the caller's to set. */
+struct rec_net {
+	struct rec_udp u;
+	uint32_t tcp_seq;
+	uint8_t tcp_flags;   /* REC_TCP_* */
+	uint8_t frag_proto;  /* protocol of the whole datagram (IPv6: the fragment's next header) */
+	uint8_t frag_more;   /* more fragments follow */
+	uint32_t frag_id;    /* IPv4: 16 bits, IPv6: 32 */
+	uint32_t frag_off;   /* in bytes */
+};
+
+enum rec_net_kind rec_net_decode_full(int linktype, const uint8_t *pkt, size_t len,
+    struct rec_net *out);
+/* The UDP view of rec_net_decode_full (out->ts_us is kept): what RTP-only callers need. */
 enum rec_net_kind rec_net_decode(int linktype, const uint8_t *pkt, size_t len,
     struct rec_udp *out);
+/* The transport header of a reassembled datagram (IPv6: extension headers first): out's
+ * addresses are kept, the rest is set as by rec_net_decode_full.  Never FRAGMENT. */
+enum rec_net_kind rec_net_transport(int family, int proto, const uint8_t *p, size_t len,
+    struct rec_net *out);
 int rec_addr_eq(const struct rec_addr *a, const struct rec_addr *b);
 /* "192.0.2.1:5060" or "[2001:db8::1]:5060" */
 void rec_addr_fmt(const struct rec_addr *a, char *buf, size_t len);
+
+/* ---- reasm.c: IPv4 and IPv6 fragment reassembly (pure: times are capture times) ------- */
+
+#define REC_REASM_MAX_DGRAMS 256       /* datagrams in progress; the oldest gives way */
+#define REC_REASM_MAX_BYTES 65535      /* payload of one datagram */
+#define REC_REASM_MAX_RANGES 64        /* disjoint pieces held of one datagram */
+#define REC_REASM_TIMEOUT_US 30000000  /* since its first fragment (RFC 791's 15 s..2 min) */
+
+struct rec_reasm_stats {
+	uint64_t fragments;   /* offered */
+	uint64_t reassembled; /* datagrams completed */
+	uint64_t timed_out;   /* datagrams given up after the timeout, or left at the end */
+	uint64_t dropped;     /* datagrams dropped: inconsistent overlap or length, too big,
+	                       * too many pieces, or pushed out by REC_REASM_MAX_DGRAMS */
+	uint64_t duplicates;  /* fragments whose bytes were all held already (same bytes) */
+};
+
+typedef struct rec_reasm rec_reasm;
+
+rec_reasm *rec_reasm_new(void);
+/* Frees everything; what is still pending counts as timed out. */
+void rec_reasm_free(rec_reasm *r);
+/* Offers fragment f (rec_net_decode_full's FRAGMENT: addresses, frag_*, u.data/u.len)
+ * captured at ts_us.  Returns 1 when it completed its datagram: *data and *len give the
+ * datagram's payload (transport header first), valid until the next call on r; 0 when it
+ * is held; -1 when it (and its datagram) was dropped.  Expires datagrams older than the
+ * timeout first. */
+int rec_reasm_put(rec_reasm *r, const struct rec_net *f, int64_t ts_us,
+    const uint8_t **data, size_t *len);
+/* Gives up the datagrams whose first fragment came before now_us - REC_REASM_TIMEOUT_US. */
+void rec_reasm_expire(rec_reasm *r, int64_t now_us);
+const struct rec_reasm_stats *rec_reasm_stats(const rec_reasm *r);
+/* Datagrams in progress and the bytes they hold (buffers): for tests and invariants. */
+int rec_reasm_pending(const rec_reasm *r);
+size_t rec_reasm_bytes(const rec_reasm *r);
+
+/* ---- sipstream.c: SIP messages from TCP streams (pure: times are capture times) ------- */
+
+#define REC_SS_MAX_FLOWS 1024          /* directions followed; the least recently active
+                                        * gives way */
+#define REC_SS_MAX_MSG 65536           /* one message (headers + body) */
+#define REC_SS_MAX_OOO 32              /* segments held beyond a hole, per direction */
+#define REC_SS_MAX_OOO_BYTES 65536     /* their bytes */
+#define REC_SS_GAP_US 2000000          /* how long a hole is waited for */
+#define REC_SS_IDLE_US 300000000       /* a direction silent this long is forgotten */
+#define REC_SS_SIP_PORT 5060
+
+struct rec_ss_stats {
+	uint64_t segments;    /* offered */
+	uint64_t messages;    /* SIP messages handed on */
+	uint64_t flows;       /* directions opened */
+	uint64_t evicted;     /* directions pushed out by REC_SS_MAX_FLOWS */
+	uint64_t retransmits; /* segments (or parts) whose bytes were already had */
+	uint64_t gaps;        /* holes given up: resynchronised on the next start line */
+	uint64_t skipped;     /* bytes thrown away looking for a start line */
+	uint64_t oversize;    /* messages over REC_SS_MAX_MSG (dropped) */
+};
+
+typedef struct rec_ss rec_ss;
+/* Called with each whole SIP message: src/dst (with ports) of its direction, ts_us of the
+ * segment that completed it, data/len the message (valid during the call). */
+typedef void (*rec_ss_msg_fn)(void *arg, const struct rec_udp *msg);
+
+rec_ss *rec_ss_new(rec_ss_msg_fn fn, void *arg);
+void rec_ss_free(rec_ss *s);
+/* Offers one TCP segment (rec_net_decode_full's TCP), captured at seg->u.ts_us.  A
+ * direction is followed from a SYN to or from port REC_SS_SIP_PORT, or from a segment whose
+ * payload starts with a SIP start line; FIN (once the bytes before it are in), RST and
+ * REC_SS_IDLE_US end it. */
+void rec_ss_segment(rec_ss *s, const struct rec_net *seg);
+/* Gives up holes older than REC_SS_GAP_US and directions idle for REC_SS_IDLE_US. */
+void rec_ss_expire(rec_ss *s, int64_t now_us);
+const struct rec_ss_stats *rec_ss_stats(const rec_ss *s);
+/* Directions followed and the bytes they hold: for tests and invariants. */
+int rec_ss_flows(const rec_ss *s);
+size_t rec_ss_bytes(const rec_ss *s);
 
 /* ---- sip.c: SIP messages ------------------------------------------------------------- */
 
@@ -269,6 +373,16 @@ void rec_mix_fini(struct rec_mix *m);
 /* Writes n samples of direction dir at position pos; the part before what was already
  * written out is dropped (returns the samples dropped). */
 size_t rec_mix_put(struct rec_mix *m, int dir, uint64_t pos, const int16_t *pcm, size_t n);
+/* Where n samples of direction dir at pos go, for a decoder to write them in place: the
+ * first skip samples are dropped (already written out), the rest fill p[0] (n[0]) then
+ * p[1] (n[1], the ring's wrap).  Returns the samples dropped, as rec_mix_put. */
+struct rec_mix_span {
+	size_t skip;
+	int16_t *p[2];
+	size_t n[2];
+};
+size_t rec_mix_reserve(struct rec_mix *m, int dir, uint64_t pos, size_t n,
+    struct rec_mix_span *sp);
 /* Writes out everything before pos (silence where nothing was put). */
 int rec_mix_flush_to(struct rec_mix *m, uint64_t pos);
 /* The audio lasts at least until pos (silence unless written): a telephone-event's span. */
@@ -339,6 +453,7 @@ struct rec_dialog {
 	uint64_t order;                      /* creation order */
 	struct rec_addr invite_src, invite_dst; /* of the INVITE that created it */
 	int64_t last_us;                     /* last SIP message or RTP packet */
+	char extension[REC_NAME_MAX];        /* the recorded device (mirror capture) */
 };
 
 typedef struct rec_dlg_table rec_dlg_table;
@@ -371,6 +486,8 @@ void rec_dlg_sip(rec_dlg_table *t, const struct rec_sip_msg *m, const struct rec
  * *from_side is the side that sent it.  NULL when no dialog announced it. */
 struct rec_dialog *rec_dlg_media(rec_dlg_table *t, const struct rec_udp *u,
     enum rec_side *from_side);
+/* Iteration over the open dialogs: pos starts at 0; NULL at the end. */
+struct rec_dialog *rec_dlg_next(const rec_dlg_table *t, size_t *pos);
 /* Ends (reason) every dialog that saw neither SIP nor RTP since now_us - idle_us: live
  * capture cannot wait for the end of the file to close a call whose BYE it missed. */
 void rec_dlg_expire(rec_dlg_table *t, int64_t now_us, int64_t idle_us, const char *reason);
@@ -512,9 +629,18 @@ int rec_call_close(struct rec_call *c, const struct rec_dialog *dl, int *errors)
 int rec_call_pause(struct rec_call *c, int64_t at_us, const char *by, int64_t *at_ms);
 /* Ends the pause at at_us: 0 resumed now, 1 was not paused; *at_ms the offset (or now). */
 int rec_call_resume(struct rec_call *c, int64_t at_us, int64_t *at_ms);
+/* A recording's day folder: <root>/YYYY/MM/DD of us (UTC, like the file names). */
+void rec_day_folder(const char *root, int64_t us, char *buf, size_t len);
+/* mkdir -p (mode 0750); 0 or -1 (errno). */
+int rec_mkdir_p(const char *path);
 
 struct rec_offline_stats {
+	/* Per frame: packets = udp + tcp + other + fragments + malformed. */
 	uint64_t packets, udp, tcp, other, fragments, malformed;
+	/* Datagrams rebuilt from fragments (then handled as UDP or TCP), fragmented datagrams
+	 * given up (timed out or left at the end, or dropped: rec_reasm_stats), SIP messages
+	 * taken from TCP streams, TCP holes resynchronised. */
+	uint64_t reassembled, frag_incomplete, tcp_sip, tcp_gaps;
 	uint64_t sip, sip_bad, rtp, rtp_bad, rtcp, unmatched, calls, calls_written, calls_no_media;
 	uint64_t write_errors;
 };
@@ -561,6 +687,8 @@ struct rec_engine {
 	rec_dlg_table *t;
 	int64_t now_us;     /* newest capture time seen */
 	int part, nparts;   /* this engine records the dialogs with order % nparts == part */
+	rec_reasm *ra;      /* IP fragments in progress */
+	rec_ss *ss;         /* TCP directions carrying SIP */
 };
 
 int rec_engine_init(struct rec_engine *g, const struct rec_opts *o,
@@ -574,6 +702,10 @@ void rec_engine_udp(struct rec_engine *g, const struct rec_udp *u);
 void rec_engine_expire(struct rec_engine *g, int64_t now_us, int64_t idle_us);
 /* Ends every open dialog ("eof") and frees the tracker. */
 void rec_engine_fini(struct rec_engine *g);
+/* The recording in progress of SIP Call-ID call_id, or else (call_id "") the latest one of
+ * extension (the recorded device, else the caller); NULL when none.  *dlp its dialog. */
+struct rec_call *rec_engine_find(struct rec_engine *g, const char *call_id,
+    const char *extension, struct rec_dialog **dlp);
 
 /* ---- rac_policy.c: who may call, RTP ports, digest nonces (pure) ----------------------- */
 
@@ -620,6 +752,34 @@ void rac_nonce_make(const uint8_t secret[RAC_SECRET_LEN], int64_t now_s,
 int rac_nonce_check(const uint8_t secret[RAC_SECRET_LEN], const char *nonce, size_t len,
     int64_t now_s, int max_age_s);
 
+/* ---- devices.c: which mirrored calls are recorded, for which device ------------------- */
+
+struct rec_devset;
+struct rec_devset *rec_devset_new(void);
+void rec_devset_free(struct rec_devset *ds);
+/* A device recorded by mirror capture; ip ("" or NULL: none) for a MiNET phone known by its
+ * address.  An address claimed twice is attributed to nobody.  0 or -1. */
+int rec_devset_add_recorded(struct rec_devset *ds, const char *ext, const char *ip);
+/* One of the PBX's own extension numbers (a party that makes a call internal). */
+int rec_devset_add_known(struct rec_devset *ds, const char *number);
+int rec_devset_recorded(const struct rec_devset *ds, const char *ext);
+/* The recorded MiNET phone at address a (port ignored), or NULL. */
+const char *rec_devset_by_ip(const struct rec_devset *ds, const struct rec_addr *a);
+
+enum rec_mirror_verdict {
+	REC_MIRROR_RECORD,
+	REC_MIRROR_NOT_PBX,       /* neither or both ends are the PBX (trunks, other traffic) */
+	REC_MIRROR_NOT_RECORDED,  /* the phone is not in Recorded Devices */
+	REC_MIRROR_INTERNAL,      /* exclude_internal and the far party is a PBX extension */
+};
+
+/* Which party of dl is the phone (the end that is not in pbx), whether it is recorded;
+ * its number goes to ext (also for INTERNAL). */
+enum rec_mirror_verdict rec_mirror_identify(const struct rac_acl *pbx,
+    const struct rec_devset *ds, const struct rec_dialog *dl, int exclude_internal,
+    char *ext, size_t len);
+const char *rec_mirror_verdict_name(enum rec_mirror_verdict v);
+
 /* ---- rac.c: the Record-A-Call SIP endpoint (libre, in a thread of its own) -------------- */
 
 struct rac_conf {
@@ -636,11 +796,16 @@ struct rac_conf {
 	struct rec_opts opts;           /* format, channels, jitter */
 };
 
-/* What the endpoint tells the service loop about a finished call (rac_done_fn). */
+/* What the endpoint (or mirror capture) tells the service loop about a finished call
+ * (rac_done_fn). */
 struct rac_report {
 	char call_id[REC_CALLID_MAX];
-	char source[64];
+	char source[64];                /* the SIP peer's address */
 	char file[600];                 /* audio file, "" when nothing was recorded */
+	const char *kind;               /* "rac" or "mirror" (the recordings row's source) */
+	const char *status;             /* "recorded", "not_recorded_limit" */
+	char extension[REC_NAME_MAX];   /* the recorded device ("": the From user) */
+	int64_t start_us, end_us;       /* for rows without a file */
 	const char *end_reason;         /* bye, cancel, timeout, rtp_timeout, shutdown, error */
 	int written;                    /* audio and metadata written */
 	int errors;
@@ -685,6 +850,49 @@ void rac_stats_get(rac *r, struct rac_stats *st);
 /* Hands ctl to the endpoint's thread: 0 (ctl->done will be called there), or -1 (not
  * running: ctl is untouched and done is not called). */
 int rac_control(rac *r, struct rac_ctl *ctl);
+
+/* ---- mirror.c: live capture on mirror ports ------------------------------------------- */
+
+struct mirror_conf {
+	char ifaces[256];               /* recorder.mirror_interfaces, comma separated */
+	char sip_ports[128];            /* recorder.mirror_sip_ports: "5060, 5062-5070" */
+	char rtp_ports[128];            /* recorder.mirror_rtp_ports */
+	char pbx[512];                  /* recorder.pbx_addresses as written */
+	struct rac_acl pbx_acl;         /* ... parsed */
+	int max_calls;                  /* recorded at once (licences) */
+	int idle_s;                     /* a call without SIP or RTP this long has ended */
+	int buffer_mb;                  /* kernel ring per interface */
+	int exclude_internal;
+	char path[512];                 /* the recordings' root */
+	struct rec_opts opts;
+};
+
+struct mirror_stats {
+	uint64_t packets;               /* frames the filter let through */
+	uint64_t dropped, if_dropped;   /* the kernel's and the interfaces' (pcap_stats) */
+	uint64_t recorded, refused_limit, not_recorded_device, internal, not_pbx, minet;
+	uint64_t read_errors;
+	int active;
+	struct rec_offline_stats engine;
+};
+
+typedef struct mirror mirror;
+/* The BPF program text for cf; 0, or -1 with err. */
+int mirror_filter(const struct mirror_conf *cf, char *out, size_t len, char *err,
+    size_t errlen);
+/* Opens the interfaces and starts the capture thread; NULL with err.  done is called in
+ * that thread for each finished call (it must only queue it). */
+mirror *mirror_start(const struct mirror_conf *cf, rac_done_fn done, void *arg, char *err,
+    size_t errlen);
+/* Writes the calls in progress (end_reason "shutdown"), stops and joins the thread. */
+void mirror_stop(mirror *m);
+void mirror_stats_get(mirror *m, struct mirror_stats *st);
+/* Hands a new Recorded Devices snapshot to the thread (taken at its next turn; owned). */
+void mirror_set_devices(mirror *m, struct rec_devset *ds);
+/* A compliance pause/resume for a captured call (by Call-ID, or the recorded extension):
+ * answered in the capture thread through ctl->done, like rac_control.  0, or -1 (ctl
+ * untouched, done not called). */
+int mirror_control(mirror *m, struct rac_ctl *ctl);
 
 /* ---- live.c: the service (recorder.* settings, the endpoint, health) -------------------- */
 

@@ -47,9 +47,10 @@ struct rec_shelf {
 	int db_ever;          /* connected once: from then on hs_db reconnects by itself */
 	int db_warned;
 	uv_timer_t retry, link, retention;
-	uint64_t sealed, seal_errors, stored, queued, linked, purged;
+	uint64_t sealed, seal_errors, stored, queued, linked, purged, discarded;
 	int pending;          /* files in the queue at the last look */
 	int closing;          /* timer handles still closing */
+	struct rec_archive *archive; /* archive.c: NULL when recorder.archive_paths is empty */
 };
 
 static const char *const insert_sql =
@@ -63,6 +64,19 @@ static const char *const insert_sql =
     " ON CONFLICT (server_id, path) DO UPDATE SET path = EXCLUDED.path"
     " RETURNING id, xmax = 0, call_id, rec_id";
 #define INSERT_NPARAMS 20
+
+/* A call that was not recorded (over the concurrent limit): a row without a file, found
+ * again on a retry by its call and start. */
+static const char *const insert_nr_sql =
+    "INSERT INTO recordings (server_id, source, sip_call_id, extension, direction,"
+    " start_ts, end_ts, duration_ms, format, status, metadata)"
+    " VALUES ($1::smallint, $2, $3, $4, 'unknown', $5::timestamptz, $6::timestamptz,"
+    " greatest(0, (extract(epoch FROM $6::timestamptz - $5::timestamptz) * 1000)::bigint),"
+    " '', $7, $8::jsonb)"
+    " ON CONFLICT (server_id, source, sip_call_id, start_ts) WHERE path IS NULL"
+    " DO UPDATE SET status = EXCLUDED.status"
+    " RETURNING id, xmax = 0, call_id, rec_id";
+#define INSERT_NR_NPARAMS 8
 
 static const char *const stored_event_sql =
     "INSERT INTO recording_events (recording_id, action, actor, details)"
@@ -254,6 +268,10 @@ publish_stored(struct rec_shelf *sh, const char *id, const cJSON *row, const cha
 			cJSON_AddNullToObject(b, keys[i]);
 	}
 	const cJSON *p = cJSON_GetObjectItemCaseSensitive(row, "params");
+	const char *status = jstr(row, "status");
+	cJSON_AddStringToObject(b, "status", status != NULL ? status : "recorded");
+	if (status != NULL) /* not recorded: no file */
+		goto ids;
 	cJSON_AddNumberToObject(b, "duration_ms", atof(cJSON_GetArrayItem(p, 7)->valuestring));
 	cJSON_AddStringToObject(b, "format", cJSON_GetArrayItem(p, 9)->valuestring);
 	cJSON_AddStringToObject(b, "path", cJSON_GetArrayItem(p, 10)->valuestring);
@@ -262,6 +280,7 @@ publish_stored(struct rec_shelf *sh, const char *id, const cJSON *row, const cha
 	cJSON_AddStringToObject(b, "key_id", cJSON_GetArrayItem(p, 14)->valuestring);
 	cJSON_AddBoolToObject(b, "encrypted", strcmp(cJSON_GetArrayItem(p, 15)->valuestring,
 	    "true") == 0);
+ids:
 	if (*call_id) {
 		cJSON_AddNumberToObject(b, "call_id", atof(call_id));
 		cJSON_AddNumberToObject(b, "rec_id", atof(rec_id));
@@ -272,6 +291,20 @@ publish_stored(struct rec_shelf *sh, const char *id, const cJSON *row, const cha
 	hs_bus_publish(sh->svc->bus, "recording.stored", b);
 }
 
+/* The Exclusion/Inclusion lists on what was just linked (rules.c). */
+static void
+apply_rules(struct rec_shelf *sh)
+{
+	char err[512];
+	int kept, discarded;
+	if (rec_db_apply_rules(sh->db, sh->cf.root, sh->svc->server_id, sh->cf.exclude_internal,
+	    &kept, &discarded, err, sizeof(err)) != 0) {
+		hs_log_warn("recording.rules_failed", "err=%s", hs_logq(err));
+		return;
+	}
+	sh->discarded += (uint64_t)discarded;
+}
+
 /* Inserts one queued row; 0 stored (the file may go), -1 database error (keep it), -2 the
  * file is unusable (moved aside as .bad). */
 static int
@@ -279,7 +312,10 @@ store_one(struct rec_shelf *sh, const char *file)
 {
 	cJSON *row = read_json(file);
 	const cJSON *p = cJSON_GetObjectItemCaseSensitive(row, "params");
-	if (row == NULL || cJSON_GetArraySize(p) != INSERT_NPARAMS) {
+	const char *kind = jstr(row, "kind");
+	int nr = kind != NULL && strcmp(kind, "not_recorded") == 0;
+	int np = nr ? INSERT_NR_NPARAMS : INSERT_NPARAMS;
+	if (row == NULL || cJSON_GetArraySize(p) != np) {
 		char bad[1100];
 		snprintf(bad, sizeof(bad), "%s.bad", file);
 		rename(file, bad);
@@ -288,14 +324,15 @@ store_one(struct rec_shelf *sh, const char *file)
 		return -2;
 	}
 	const char *params[INSERT_NPARAMS];
-	for (int i = 0; i < INSERT_NPARAMS; i++) {
+	for (int i = 0; i < np; i++) {
 		const cJSON *v = cJSON_GetArrayItem(p, i);
 		params[i] = cJSON_IsString(v) ? v->valuestring : NULL;
 	}
 	PGresult *res = NULL;
-	if (hs_db_exec(sh->db, "rec_insert", INSERT_NPARAMS, params, &res) != HS_OK ||
+	const char *what = nr ? params[2] : params[10]; /* Call-ID, or the path */
+	if (hs_db_exec(sh->db, nr ? "rec_insert_nr" : "rec_insert", np, params, &res) != HS_OK ||
 	    PQntuples(res) != 1) {
-		hs_log_warn("recording.db_failed", "path=%s err=%s", hs_logq(params[10]),
+		hs_log_warn("recording.db_failed", "path=%s err=%s", hs_logq(what),
 		    hs_logq(hs_db_error(sh->db)));
 		PQclear(res);
 		cJSON_Delete(row);
@@ -325,7 +362,9 @@ store_one(struct rec_shelf *sh, const char *file)
 	}
 	PQclear(res);
 	hs_log_info("recording.stored", "id=%s path=%s call_id=%s rec_id=%s new=%d", id,
-	    hs_logq(params[10]), *call_id ? call_id : "-", *rec_id ? rec_id : "-", inserted);
+	    hs_logq(what), *call_id ? call_id : "-", *rec_id ? rec_id : "-", inserted);
+	if (linked > 0)
+		apply_rules(sh);
 	if (inserted)
 		publish_stored(sh, id, row, call_id, rec_id);
 	cJSON_Delete(row);
@@ -401,6 +440,7 @@ on_link(uv_timer_t *t)
 	if (linked > 0)
 		hs_log_info("recording.linked", "rows=%d", linked);
 	sh->linked += (uint64_t)linked;
+	apply_rules(sh);
 }
 
 static void
@@ -483,8 +523,12 @@ rec_shelf_written(struct rec_shelf *sh, const struct rac_report *r)
 	    "telephone_events"));
 	char *meta = cJSON_PrintUnformatted(m);
 	const cJSON *c0 = cJSON_GetArrayItem(codecs, 0);
+	/* Record-A-Call records the From user (the PBX names the extension there); mirror
+	 * capture says which party it recorded. */
+	const char *kind = r->kind != NULL ? r->kind : "rac";
+	const char *ext = r->extension[0] ? r->extension : jstr(from, "user");
 	const char *params[INSERT_NPARAMS] = {
-		sid, "rac", jstr(m, "call_id"), jstr(from, "user"), NULL, "unknown",
+		sid, kind, jstr(m, "call_id"), ext, NULL, "unknown",
 		start != NULL ? start : "now", dms, cJSON_IsString(c0) ? c0->valuestring : NULL,
 		jstr(m, "format") != NULL ? jstr(m, "format") : "", rel, size, sha, sig, sh->key.id,
 		sh->cf.encrypt ? "true" : "false", "recorded", paused != NULL ? paused : "[]",
@@ -495,11 +539,11 @@ rec_shelf_written(struct rec_shelf *sh, const struct rac_report *r)
 	for (int i = 0; i < INSERT_NPARAMS; i++)
 		cJSON_AddItemToArray(arr, params[i] != NULL ? cJSON_CreateString(params[i]) :
 		    cJSON_CreateNull());
-	cJSON_AddStringToObject(row, "source", "rac");
+	cJSON_AddStringToObject(row, "source", kind);
 	if (jstr(m, "call_id"))
 		cJSON_AddStringToObject(row, "sip_call_id", jstr(m, "call_id"));
-	if (jstr(from, "user"))
-		cJSON_AddStringToObject(row, "extension", jstr(from, "user"));
+	if (ext != NULL)
+		cJSON_AddStringToObject(row, "extension", ext);
 	if (start)
 		cJSON_AddStringToObject(row, "start", start);
 	cJSON *ev = cJSON_AddObjectToObject(row, "event");
@@ -536,6 +580,60 @@ rec_shelf_written(struct rec_shelf *sh, const struct rac_report *r)
 	flush_queue(sh);
 }
 
+/* A call that was not recorded (mirror capture over recorder.mirror_max_calls): a row
+ * without a file, queued and stored like the others, so the grid shows the call and why. */
+void
+rec_shelf_refused(struct rec_shelf *sh, const struct rac_report *r)
+{
+	if (sh == NULL)
+		return;
+	char sid[16], start[40], end[40];
+	snprintf(sid, sizeof(sid), "%d", sh->svc->server_id);
+	rec_iso8601(r->start_us, start, sizeof(start));
+	rec_iso8601(r->end_us > r->start_us ? r->end_us : r->start_us, end, sizeof(end));
+	cJSON *meta = cJSON_CreateObject();
+	cJSON_AddStringToObject(meta, "call_id", r->call_id);
+	cJSON_AddStringToObject(meta, "source", r->kind);
+	cJSON_AddStringToObject(meta, "sip_address", r->source);
+	cJSON_AddStringToObject(meta, "end_reason", r->end_reason ? r->end_reason : "");
+	cJSON_AddStringToObject(meta, "reason", "limit");
+	char *mtext = cJSON_PrintUnformatted(meta);
+	const char *params[INSERT_NR_NPARAMS] = {
+		sid, r->kind, r->call_id, r->extension[0] ? r->extension : NULL, start, end,
+		r->status, mtext != NULL ? mtext : "{}",
+	};
+	cJSON *row = cJSON_CreateObject();
+	cJSON_AddStringToObject(row, "kind", "not_recorded");
+	cJSON *arr = cJSON_AddArrayToObject(row, "params");
+	for (int i = 0; i < INSERT_NR_NPARAMS; i++)
+		cJSON_AddItemToArray(arr, params[i] != NULL ? cJSON_CreateString(params[i]) :
+		    cJSON_CreateNull());
+	cJSON_AddStringToObject(row, "source", r->kind);
+	cJSON_AddStringToObject(row, "sip_call_id", r->call_id);
+	if (r->extension[0])
+		cJSON_AddStringToObject(row, "extension", r->extension);
+	cJSON_AddStringToObject(row, "start", start);
+	cJSON_AddStringToObject(row, "status", r->status);
+	cJSON *ev = cJSON_AddObjectToObject(row, "event");
+	cJSON_AddStringToObject(ev, "status", r->status);
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	int64_t serial = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	char qpath[1100], *text = cJSON_PrintUnformatted(row);
+	snprintf(qpath, sizeof(qpath), "%s/%020lld-%s.json", sh->cf.pending_dir,
+	    (long long)serial, sh->key.id);
+	if (text == NULL || write_atomic(qpath, text) != 0)
+		hs_log_error("recording.queue_failed", "file=%s err=%s", hs_logq(qpath),
+		    hs_logq(strerror(errno)));
+	else
+		sh->queued++;
+	free(text);
+	free(mtext);
+	cJSON_Delete(row);
+	cJSON_Delete(meta);
+	flush_queue(sh);
+}
+
 /* ---- life ---------------------------------------------------------------------------- */
 
 struct rec_shelf *
@@ -561,6 +659,7 @@ rec_shelf_new(struct hs_svc *svc, const struct rec_shelf_conf *cf)
 	}
 	if (hs_db_open(&sh->db, hs_conf_str(svc->conf, "db.conninfo"), svc->uv) != HS_OK ||
 	    hs_db_prepare(sh->db, "rec_insert", insert_sql) != HS_OK ||
+	    hs_db_prepare(sh->db, "rec_insert_nr", insert_nr_sql) != HS_OK ||
 	    hs_db_prepare(sh->db, "rec_stored_event", stored_event_sql) != HS_OK ||
 	    hs_db_prepare(sh->db, "rec_linked", linked_sql) != HS_OK) {
 		hs_log_error("recording.db", "err=%s", hs_logq(sh->db ? hs_db_error(sh->db) : "open"));
@@ -584,6 +683,7 @@ rec_shelf_new(struct hs_svc *svc, const struct rec_shelf_conf *cf)
 	if (cf->retention_days > 0)
 		uv_timer_start(&sh->retention, on_retention, RETENTION_FIRST_MS,
 		    RETENTION_EVERY_MS);
+	sh->archive = rec_archive_new(svc->uv, sh->db, svc->server_id, cf);
 	return sh;
 }
 
@@ -602,6 +702,8 @@ rec_shelf_health(struct rec_shelf *sh, cJSON *o)
 	cJSON_AddNumberToObject(s, "pending", sh->pending);
 	cJSON_AddNumberToObject(s, "linked", (double)sh->linked);
 	cJSON_AddNumberToObject(s, "purged", (double)sh->purged);
+	cJSON_AddNumberToObject(s, "discarded", (double)sh->discarded);
+	rec_archive_health(sh->archive, s);
 }
 
 static void
@@ -620,6 +722,8 @@ rec_shelf_free(struct rec_shelf *sh)
 	uv_timer_stop(&sh->retry);
 	uv_timer_stop(&sh->link);
 	uv_timer_stop(&sh->retention);
+	rec_archive_free(sh->archive); /* before the connection it uses */
+	sh->archive = NULL;
 	hs_db_close(sh->db);
 	sh->db = NULL;
 	rec_key_clear(&sh->key);

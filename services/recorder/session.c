@@ -35,6 +35,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "rec.h"
@@ -270,6 +272,19 @@ dir_emit(void *arg, const struct rec_jb_pkt *p)
 		return;
 	}
 	note_codec(d, codec);
+	if ((codec == REC_CODEC_PCMA || codec == REC_CODEC_PCMU) && c->npauses == 0 &&
+	    r->len > 0 && r->len <= REC_MAX_PKT_SAMPLES) {
+		/* G.711 is one sample a byte: decoded straight into the mixer's ring. */
+		struct rec_mix_span sp;
+		d->dropped_samples += rec_mix_reserve(&c->mix, d->side, (uint64_t)pos, r->len, &sp);
+		if (sp.n[0] > 0)
+			rec_dec_decode(d->dec, codec, r->payload + sp.skip, sp.n[0], sp.p[0],
+			    sp.n[0]);
+		if (sp.n[1] > 0)
+			rec_dec_decode(d->dec, codec, r->payload + sp.skip + sp.n[0], sp.n[1], sp.p[1],
+			    sp.n[1]);
+		return;
+	}
 	int16_t pcm[REC_MAX_PKT_SAMPLES];
 	size_t n = rec_dec_decode(d->dec, codec, r->payload, r->len, pcm, REC_MAX_PKT_SAMPLES);
 	if (n == 0) {
@@ -422,4 +437,32 @@ rec_call_close(struct rec_call *c, const struct rec_dialog *dl, int *errors)
 	rec_mix_fini(&c->mix);
 	free(c);
 	return written;
+}
+
+void
+rec_day_folder(const char *root, int64_t us, char *buf, size_t len)
+{
+	time_t s = (time_t)(us / 1000000);
+	struct tm tm;
+	gmtime_r(&s, &tm);
+	snprintf(buf, len, "%s/%04d/%02d/%02d", root, tm.tm_year + 1900, tm.tm_mon + 1,
+	    tm.tm_mday);
+}
+
+int
+rec_mkdir_p(const char *path)
+{
+	char buf[600];
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(buf, 0750) != 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	if (mkdir(buf, 0750) != 0 && errno != EEXIST)
+		return -1;
+	return 0;
 }

@@ -131,6 +131,22 @@ void rec_store_root(const hs_conf *conf, char *buf, size_t len);
 void rec_store_key_file(const hs_conf *conf, char *buf, size_t len);
 /* The sidecars' base of a stored path: "d/x.wav.hsrec" -> "d/x". */
 void rec_side_base(const char *path, char *out, size_t len);
+/*
+ * Archive copies (migration 0006): a row's archive_paths are destination roots, each
+ * holding the file at <dir>/<path>.  rec_archive_dirs reads them from the JSON array the
+ * queries give (array_to_json(archive_paths)); returns how many (at most max), -1 when the
+ * text is not an array of strings.
+ */
+#define REC_ARCHIVE_MAX 5
+#define REC_ARCHIVE_PATH_LEN 512
+int rec_archive_dirs(const char *json, char dirs[][REC_ARCHIVE_PATH_LEN], int max);
+/*
+ * Where a stored recording is now: <root>/<rel> when that exists, else the first
+ * <dirs[i]>/<rel> that does.  Writes the path to out; returns 0 (local), i + 1 (archive
+ * copy i), or -1 (nowhere: out is then the local path, for the error message).
+ */
+int rec_locate(const char *root, const char *rel, char dirs[][REC_ARCHIVE_PATH_LEN], int n,
+    char *out, size_t len);
 
 /* ---- recdb.c: the service side (seal after the call, queue, insert, link, retention) ---- */
 
@@ -147,12 +163,87 @@ struct rec_shelf_conf {
 	int dat_sidecar;
 	int retention_days;    /* 0: keep for ever */
 	int link_interval_s;
+	int exclude_internal;  /* recorder.exclude_internal, for the lists (rules.c) */
+	/* archiving (archive.c): recorder.archive_paths, none = off */
+	char archive_paths[REC_ARCHIVE_MAX][REC_ARCHIVE_PATH_LEN];
+	int narchive;
+	int archive_delay_h;   /* recorder.archive_delay_hours: 0 = every completed recording */
+	int archive_interval_s;
 };
 
 struct rec_shelf *rec_shelf_new(struct hs_svc *svc, const struct rec_shelf_conf *cf);
 /* A finished Record-A-Call recording (on the loop): seal, queue the row, store it. */
 void rec_shelf_written(struct rec_shelf *sh, const struct rac_report *r);
+/* A call that was not recorded (r->status, e.g. not_recorded_limit): a row without a file. */
+void rec_shelf_refused(struct rec_shelf *sh, const struct rac_report *r);
 void rec_shelf_health(struct rec_shelf *sh, struct cJSON *o);
 void rec_shelf_free(struct rec_shelf *sh);
+
+/* ---- archive.c: moving recordings to the archive destinations ------------------------- */
+
+/*
+ * Parses recorder.archive_paths: up to REC_ARCHIVE_MAX absolute folders, comma separated,
+ * blanks around each trimmed, a trailing '/' dropped; empty text is no destination
+ * (archiving off).  Refused: more than REC_ARCHIVE_MAX, a relative path, one named twice,
+ * one too long.  Returns the count, or -1 with the reason in err.
+ */
+int rec_archive_parse(const char *list, char dirs[][REC_ARCHIVE_PATH_LEN], char *err,
+    size_t errlen);
+/* Checks that dir is a folder we can write to (it is not created: a missing network share
+ * must not be replaced by a local folder): a probe file is written, fsynced and removed.
+ * 0, or -1 with the reason in err. */
+int rec_archive_check_dest(const char *dir, char *err, size_t errlen);
+/*
+ * Copies file src to dst through "<dst>.tmp", fsync, rename and a fsync of dst's folder
+ * (whose missing parents are made, 0750), then reads dst back and hashes it into sha
+ * (SHA-256 of the bytes as they are on disk now, not of what was written).  0, or -1 with
+ * the reason in err (dst.tmp removed).
+ */
+int rec_archive_copy(const char *src, const char *dst, uint8_t sha[REC_SHA256_LEN],
+    char *err, size_t errlen);
+
+struct rec_archive;
+struct uv_loop_s;
+/* Starts the sweep timer (NULL when cf has no destination).  db is the shelf's
+ * connection: the archive never closes it, and is freed before it. */
+struct rec_archive *rec_archive_new(struct uv_loop_s *uv, hs_db *db, int server_id,
+    const struct rec_shelf_conf *cf);
+void rec_archive_health(struct rec_archive *a, struct cJSON *o);
+/* Stops: a batch in progress is abandoned at its next file (its rows stay unarchived, the
+ * local files stay, the copies made are removed); the memory goes when the loop has
+ * finished with it. */
+void rec_archive_free(struct rec_archive *a);
+
+/* ---- rules.c: Exclusion / Inclusion lists, Exclude internal calls ----------------------- */
+
+enum {
+	REC_MATCH_ACCOUNT_CODE, REC_MATCH_AGENT, REC_MATCH_DDI, REC_MATCH_OUTSIDE_NUMBER,
+	REC_MATCH_ENDPOINT, REC_MATCH_HUNT_GROUP, REC_MATCH_N,
+};
+#define REC_FACT_SEP '\x1f'
+
+struct rec_rule {
+	int inclusion;          /* 1 inclusion list, 0 exclusion list */
+	int type;               /* REC_MATCH_* */
+	char value[65];         /* matches a field that contains it */
+};
+
+/* What a segment says, per match type: values separated by REC_FACT_SEP ("" none). */
+struct rec_facts {
+	int internal;           /* no trunk took part */
+	const char *v[REC_MATCH_N];
+};
+
+/* "account_code" ... "hunt_group" -> REC_MATCH_*, -1 unknown. */
+int rec_match_parse(const char *name);
+const char *rec_match_name(int type);
+/* 1 keep, 0 discard (the manual's precedence); why says which rule decided. */
+int rec_rules_decide(const struct rec_rule *rules, int n, int exclude_internal,
+    const struct rec_facts *f, char *why, size_t len);
+/* Applies the lists to this server's linked recordings not checked yet: a discarded one
+ * loses its files (local and archived) and its row says status 'discarded', why, and a
+ * 'deleted' event.  0, or -1 with the database's error in err. */
+int rec_db_apply_rules(hs_db *db, const char *root, int server_id, int exclude_internal,
+    int *kept, int *discarded, char *err, size_t errlen);
 
 #endif

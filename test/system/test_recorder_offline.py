@@ -9,10 +9,12 @@ Then the recorder's output is checked against:
   - tshark's `-z rtp,streams`: packets and loss per direction;
   - the mono file = the saturating sum of the two channels;
   - GSM 06.10 WAV and Ogg/Opus files whose sizes agree with the metadata.
+The same call with SIP over TCP (sipp -t t1; RTP stays UDP) must give the same recording.
 Crafted capture (scapy): loss, reordering, duplicates, a late packet, a sequence wrap, a
 pause, an SSRC change with a timestamp jump, malformed RTP and SIP, a fragment, TCP, ARP and
 unmatched RTP: the process exits 0, every counter is exact and every packet's audio sits at
-its wall-clock position.
+its wall-clock position.  Crafted calls whose INVITE (> 1500 bytes) is sent as IPv4 or IPv6
+fragments, out of order: recorded with the INVITE's metadata.
 
 No database, no running Hookswitch: the offline tool needs neither.  Needs sipp, tcpdump,
 tshark and python3-scapy (tools/install-deps); run as root (tcpdump on lo).
@@ -110,22 +112,42 @@ def find(hay, needle, max_offset):
 
 # ---- the real call -------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def sipp_capture(tmp_path_factory):
+def free_sip_port():
+    """A port free for both UDP and TCP on 127.0.0.1 (sipp -t t1 listens on TCP)."""
+    for _ in range(100):
+        port = free_udp_block(1)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
+            try:
+                t.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no free SIP port")
+
+
+def sipp_call(d, tcp=False):
+    """sipp UAC (uac_pcap) -> sipp UAS (-rtp_echo) on lo, captured by tcpdump into d."""
     need("sipp", "tcpdump", "tshark")
     if os.geteuid() != 0:
         pytest.fail("tcpdump on lo needs root", pytrace=False)
-    d = tmp_path_factory.mktemp("sipp")
     (d / "pcap").mkdir()
     for f in ("g711a.pcap", "dtmf_2833_1.pcap"):
         shutil.copy(SIPP_SHARE / f, d / "pcap" / f)
-    sip_uas, sip_uac = free_udp_block(1), free_udp_block(1)
+    sip_uas, sip_uac = free_sip_port(), free_sip_port()
     mp_uas, mp_uac = free_udp_block(4), free_udp_block(4)
     cap = d / "cap.pcap"
-    filt = (f"udp and (port {sip_uas} or port {sip_uac} or portrange {mp_uas}-{mp_uas + 3}"
-            f" or portrange {mp_uac}-{mp_uac + 3})")
+    media = f"portrange {mp_uas}-{mp_uas + 3} or portrange {mp_uac}-{mp_uac + 3}"
+    if tcp:
+        # The UAC connects from a port of its own choosing: the UAS's port names the stream.
+        filt = f"(tcp and port {sip_uas}) or (udp and ({media}))"
+    else:
+        filt = f"udp and (port {sip_uas} or port {sip_uac} or {media})"
+    transport = ["-t", "t1"] if tcp else []
     tcpdump_err = open(d / "tcpdump.err", "w")
-    td = subprocess.Popen(["tcpdump", "-i", "lo", "-U", "-n", "-s", "0", "-w", str(cap), filt],
+    # --immediate-mode: without it libpcap hands packets over in blocks, and the last block
+    # (the BYE) can still be in the ring when tcpdump is stopped.
+    td = subprocess.Popen(["tcpdump", "-i", "lo", "--immediate-mode", "-U", "-n", "-s", "0",
+                           "-w", str(cap), filt],
                           stdout=subprocess.DEVNULL, stderr=tcpdump_err)
     uas = None
     try:
@@ -136,12 +158,13 @@ def sipp_capture(tmp_path_factory):
             time.sleep(0.05)
         uas = subprocess.Popen(
             ["sipp", "-sn", "uas", "-i", "127.0.0.1", "-p", str(sip_uas), "-mp", str(mp_uas),
-             "-rtp_echo", "-m", "1", "-nostdin", "-timeout", "40"],
+             *transport, "-rtp_echo", "-m", "1", "-nostdin", "-timeout", "40"],
             cwd=d, stdout=subprocess.DEVNULL, stderr=open(d / "uas.err", "w"))
         time.sleep(0.3)
         uac = subprocess.run(
             ["sipp", "-sn", "uac_pcap", f"127.0.0.1:{sip_uas}", "-i", "127.0.0.1",
-             "-p", str(sip_uac), "-mp", str(mp_uac), "-m", "1", "-nostdin", "-timeout", "40"],
+             "-p", str(sip_uac), "-mp", str(mp_uac), *transport, "-m", "1", "-nostdin",
+             "-timeout", "40"],
             cwd=d, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=60)
         assert uac.returncode == 0, f"sipp UAC failed ({uac.returncode}): {uac.stderr}"
         uas.wait(timeout=20)
@@ -153,7 +176,17 @@ def sipp_capture(tmp_path_factory):
         td.send_signal(signal.SIGINT)
         td.wait(timeout=10)
         tcpdump_err.close()
-    return {"cap": cap, "dir": d, "mp_uas": mp_uas, "mp_uac": mp_uac}
+    return {"cap": cap, "dir": d, "mp_uas": mp_uas, "mp_uac": mp_uac, "sip_uas": sip_uas}
+
+
+@pytest.fixture(scope="module")
+def sipp_capture(tmp_path_factory):
+    return sipp_call(tmp_path_factory.mktemp("sipp"))
+
+
+@pytest.fixture(scope="module")
+def sipp_tcp_capture(tmp_path_factory):
+    return sipp_call(tmp_path_factory.mktemp("sipp_tcp"), tcp=True)
 
 
 STREAM_LINE = re.compile(
@@ -179,7 +212,8 @@ def tshark_streams(cap, *args):
     return streams
 
 
-def test_sipp_call_sample_for_sample(sipp_capture, tmp_path):
+def check_sipp_recording(sipp_capture, tmp_path, sip_args=()):
+    """The recording of a sipp_call capture against g711a.pcap and tshark; the summary."""
     summary, metas = run_recorder(sipp_capture["cap"], tmp_path, "--format", "wav",
                                   "--channels", "2")
     assert summary["calls"] == 1 and summary["calls_written"] == 1, summary
@@ -192,8 +226,8 @@ def test_sipp_call_sample_for_sample(sipp_capture, tmp_path):
     assert m["codecs"] == ["PCMA"]
     assert m["channels"] == 2 and m["sample_rate"] == 8000 and m["paused"] == []
     # the Call-ID as tshark reads it from the INVITE
-    ids = subprocess.run(["tshark", "-r", str(sipp_capture["cap"]), "-Y", "sip.Method == INVITE",
-                          "-T", "fields", "-e", "sip.Call-ID"],
+    ids = subprocess.run(["tshark", "-r", str(sipp_capture["cap"]), *sip_args,
+                          "-Y", "sip.Method == INVITE", "-T", "fields", "-e", "sip.Call-ID"],
                          capture_output=True, text=True, timeout=60).stdout.split()
     assert ids == [m["call_id"]]
     caller, callee = m["directions"]
@@ -234,6 +268,34 @@ def test_sipp_call_sample_for_sample(sipp_capture, tmp_path):
         audio = [s for s in mine if s["payload"].lower() == "g711a"]
         assert audio and audio[0]["packets"] == npk
     assert caller["lost"] == 0 and caller["late"] == 0
+    return summary
+
+
+def test_sipp_call_sample_for_sample(sipp_capture, tmp_path):
+    summary = check_sipp_recording(sipp_capture, tmp_path)
+    assert summary["tcp_sip"] == 0 and summary["reassembled"] == 0, summary
+
+
+def test_sipp_call_over_tcp(sipp_tcp_capture, sipp_capture, tmp_path):
+    """SIP over TCP (one connection, RTP on UDP): the same recording as over UDP."""
+    summary = check_sipp_recording(sipp_tcp_capture, tmp_path / "tcp",
+                                   ("-d", f"tcp.port=={sipp_tcp_capture['sip_uas']},sip"))
+    # INVITE, 100?, 180, 200, ACK, BYE, 200: every SIP message came out of the stream.
+    assert summary["tcp"] > 0 and summary["tcp_gaps"] == 0, summary
+    assert summary["tcp_sip"] >= 6 and summary["sip"] == summary["tcp_sip"], summary
+    # The audio is the UDP call's, sample for sample (both are g711a.pcap from sample 0).
+    _, (mu,) = run_recorder(sipp_capture["cap"], tmp_path / "udp", "--format", "wav",
+                            "--channels", "2")
+    (mt,) = [json.loads(Path(f).read_text()) for f in glob.glob(f"{tmp_path}/tcp/*.json")]
+    left_t, _ = read_wav(tmp_path / "tcp" / mt["file"])
+    left_u, _ = read_wav(tmp_path / "udp" / mu["file"])
+    ref, _ = g711a_reference()
+    assert left_t[:len(ref)] == left_u[:len(ref)] == ref
+    for k in ("codecs", "channels", "end_reason"):
+        assert mt[k] == mu[k], k
+    assert [d["packets"] for d in mt["directions"]] == [d["packets"] for d in mu["directions"]]
+
+
 
 
 def test_sipp_call_mono_is_the_sum(sipp_capture, tmp_path):
@@ -388,6 +450,11 @@ def test_crafted_impairments(tmp_path):
     summary, metas = run_recorder(cap, tmp_path / "out", "--format", "wav", "--channels", "2")
     assert summary["calls"] == 1 and summary["calls_written"] == 1, summary
     assert summary["fragments"] == 1 and summary["tcp"] == 1 and summary["other"] >= 1, summary
+    # The lone first fragment never completes; the TCP segment is no whole SIP message.
+    assert summary["reassembled"] == 0 and summary["frag_incomplete"] == 1, summary
+    assert summary["tcp_sip"] == 0, summary
+    assert summary["packets"] == sum(summary[k] for k in ("udp", "tcp", "other", "fragments",
+                                                          "malformed")), summary
     assert summary["sip_bad"] == 1 and summary["rtp_bad"] == 2, summary
     assert summary["unmatched"] == 3 and summary["rtcp"] == 1, summary
     (m,) = metas
@@ -466,3 +533,107 @@ def test_bad_input_files(tmp_path):
     p = subprocess.run([str(RECORDER), "--read", str(junk), "--format", "mp3"],
                        capture_output=True, text=True, timeout=30)
     assert p.returncode == 100 and "usage" in p.stderr
+
+
+# ---- fragmented INVITEs --------------------------------------------------------------------
+
+def fragmented_call(path, v6):
+    """A call whose INVITE (> 1500 bytes: many headers, a large SDP) is sent as IP fragments
+    in a shuffled order, the rest of it unfragmented; returns what the recorder must find."""
+    from scapy.all import (IP, UDP, Ether, IPv6, IPv6ExtHdrFragment, Raw,  # noqa: PLC0415
+                           fragment, fragment6, wrpcap)
+
+    if v6:
+        A, B, IN = "2001:db8::1", "2001:db8::2", "IP6"
+    else:
+        A, B, IN = "10.2.0.1", "10.2.0.2", "IP4"
+    MA, MB = 41000, 51000
+    base = 1_700_000_100.0
+    pk = []
+
+    def eth():
+        # Fixed addresses: scapy would otherwise look for the neighbours (seconds each).
+        return Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+
+    def ip(src, dst):
+        return IPv6(src=src, dst=dst) if v6 else IP(src=src, dst=dst)
+
+    def add(t, pkt):
+        pkt.time = base + t
+        pk.append(pkt)
+
+    def udp(t, src, sport, dst, dport, payload):
+        add(t, eth() / ip(src, dst) / UDP(sport=sport, dport=dport) / Raw(payload))
+
+    def sdp(addr, port, big=False):
+        extra = "".join(f"a=x-filler-{i}:{'z' * 40}\r\n" for i in range(30)) if big else ""
+        return (f"v=0\r\no=- 1 1 IN {IN} {addr}\r\ns=-\r\nc=IN {IN} {addr}\r\nt=0 0\r\n"
+                f"m=audio {port} RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\n{extra}")
+
+    callid = f"frag-{'v6' if v6 else 'v4'}@test"
+
+    def sip(start, to_tag, cseq, body="", many=False):
+        to = "<sip:3002@pbx>" + (f";tag={to_tag}" if to_tag else "")
+        ct = "Content-Type: application/sdp\r\n" if body else ""
+        hdrs = "".join(f"X-Padding-{i}: {'p' * 50}\r\n" for i in range(12)) if many else ""
+        return (f"{start}\r\nVia: SIP/2.0/UDP x;branch=z9hG4bK{cseq.split()[0]}\r\n"
+                f"From: \"Bob Frag\" <sip:3001@pbx>;tag=f1\r\nTo: {to}\r\n"
+                f"Call-ID: {callid}\r\nCSeq: {cseq}\r\n{hdrs}{ct}"
+                f"Content-Length: {len(body)}\r\n\r\n{body}").encode()
+
+    invite = sip("INVITE sip:3002@pbx SIP/2.0", None, "1 INVITE", sdp(A, MA, big=True),
+                 many=True)
+    assert len(invite) > 2500
+    whole = eth() / ip(A, B) / UDP(sport=5060, dport=5060) / Raw(invite)
+    if v6:
+        frags = fragment6(eth() / IPv6(src=A, dst=B) / IPv6ExtHdrFragment(id=0x1234abcd) /
+                          UDP(sport=5060, dport=5060) / Raw(invite), 1000)
+    else:
+        frags = [eth() / f for f in fragment(whole[IP], fragsize=1000)]
+    assert len(frags) >= 3
+    # Shuffled, never in order, one sent twice (a mirror's duplicate).
+    order = list(range(len(frags)))
+    random.Random(7).shuffle(order)
+    if order == sorted(order):
+        order.reverse()
+    order.append(order[0])
+    for i, k in enumerate(order):
+        add(0.001 * i, frags[k].copy())
+    t_invite = 0.001 * (len(order) - 2)  # the fragment that completes it
+
+    udp(0.5, B, 5060, A, 5060, sip("SIP/2.0 200 OK", "t9", "1 INVITE", sdp(B, MB)))
+    udp(0.51, A, 5060, B, 5060, sip("ACK sip:3002@pbx SIP/2.0", "t9", "1 ACK"))
+    for k in range(100):
+        for src, sp, dst, dp, ssrc in ((A, MA, B, MB, 0xAAAA0001), (B, MB, A, MA, 0xBBBB0002)):
+            rtp = bytes([0x80, 8]) + struct.pack(">HII", k, k * 160, ssrc) + b"\xd5" * 160
+            udp(1.0 + k * 0.02, src, sp, dst, dp, rtp)
+    udp(4.0, B, 5060, A, 5060, sip("BYE sip:3001@pbx SIP/2.0", "t9", "2 BYE"))
+    pk.sort(key=lambda p: p.time)
+    wrpcap(str(path), pk)
+    return {"callid": callid, "frames": len(order), "base": base, "t_invite": t_invite,
+            "addr": f"[{A}]:{MA}" if v6 else f"{A}:{MA}"}
+
+
+@pytest.mark.parametrize("v6", [False, True], ids=["ipv4", "ipv6"])
+def test_fragmented_invite(tmp_path, v6):
+    need()
+    cap = tmp_path / "frag.pcap"
+    want = fragmented_call(cap, v6)
+    summary, metas = run_recorder(cap, tmp_path / "out", "--format", "wav")
+    assert summary["fragments"] == want["frames"], summary
+    # One datagram rebuilt; the duplicate fragment of it came later and waits alone.
+    assert summary["reassembled"] == 1 and summary["frag_incomplete"] == 1, summary
+    assert summary["sip"] == 4 and summary["sip_bad"] == 0, summary
+    assert summary["calls"] == 1 and summary["calls_written"] == 1, summary
+    (m,) = metas
+    assert m["call_id"] == want["callid"]
+    assert m["from"] == {"user": "3001", "display": "Bob Frag", "host": "pbx", "tag": "f1"}
+    assert m["to"]["user"] == "3002" and m["to"]["tag"] == "t9"
+    start = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(want["base"]))
+    assert m["start"] == f"{start}.{round(want['t_invite'] * 1000):03d}Z", m["start"]
+    assert m["answer"] == f"{start}.500Z" and m["end_reason"] == "bye"
+    assert m["end"] == time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(want["base"] + 4))
+    caller, callee = m["directions"]
+    assert caller["src"] == want["addr"] and caller["packets"] == 100
+    assert callee["packets"] == 100 and caller["lost"] == callee["lost"] == 0
+    assert m["codecs"] == ["PCMA"]

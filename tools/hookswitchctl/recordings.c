@@ -1,13 +1,16 @@
 /*
  * recordings.c - `hookswitchctl recordings ...` (recordings.h).
  *
- *   recordings list [--from T] [--to T] [--limit N]   rows not deleted, by start time
+ *   recordings list [--from T] [--to T] [--limit N]   rows not deleted, by start time,
+ *                                with where the file is (local, or its archive copies)
  *   recordings export ID FILE    checks the signature, then decrypts to FILE (nothing is
  *                                written when the file was modified)
  *   recordings verify ID         checks the signature of the stored file
- *   recordings purge --older-than DAYS   the retention run, now
+ *   recordings purge --older-than DAYS   the retention run, now (archive copies too)
  *
- * Export and verify write a recording_events row ('exported', 'verify_failed').
+ * Export and verify read the file under the recording root, or, once it was archived
+ * (recorder.archive_paths, migration 0006), the first of its archive copies that exists.
+ * They write a recording_events row ('exported', 'verify_failed').
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,7 +63,10 @@ rec_list(hs_conf *conf, int json, int argc, char **argv)
 	    "SELECT id, to_char(start_ts AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
 	    " duration_ms, coalesce(extension, ''), source, format, size, encrypted,"
 	    " coalesce(call_id::text, ''), coalesce(rec_id::text, ''), path,"
-	    " coalesce(sip_call_id, ''), key_id, encode(sha256, 'hex'), server_id"
+	    " coalesce(sip_call_id, ''), key_id, encode(sha256, 'hex'), server_id,"
+	    " coalesce(to_char(archived_at AT TIME ZONE 'UTC',"
+	    "  'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), ''),"
+	    " coalesce(array_to_json(archive_paths)::text, '[]')"
 	    " FROM recordings WHERE deleted_at IS NULL"
 	    " AND ($1::timestamptz IS NULL OR start_ts >= $1::timestamptz)"
 	    " AND ($2::timestamptz IS NULL OR start_ts < $2::timestamptz)"
@@ -124,6 +130,16 @@ rec_list(hs_conf *conf, int json, int argc, char **argv)
 			cJSON_AddStringToObject(o, "sip_call_id", PQgetvalue(res, i, 11));
 			cJSON_AddStringToObject(o, "key_id", PQgetvalue(res, i, 12));
 			cJSON_AddStringToObject(o, "sha256", PQgetvalue(res, i, 13));
+			/* where it is: "local", or "archive" with the roots holding a copy */
+			cJSON *ap = cJSON_Parse(PQgetvalue(res, i, 16));
+			int archived = *PQgetvalue(res, i, 15) != 0;
+			cJSON_AddStringToObject(o, "location", archived ? "archive" : "local");
+			if (archived)
+				cJSON_AddStringToObject(o, "archived_at", PQgetvalue(res, i, 15));
+			else
+				cJSON_AddNullToObject(o, "archived_at");
+			cJSON_AddItemToObject(o, "archive_paths", ap != NULL ? ap :
+			    cJSON_CreateArray());
 			cJSON_AddItemToArray(arr, o);
 		}
 		char *s = cJSON_Print(arr);
@@ -132,13 +148,21 @@ rec_list(hs_conf *conf, int json, int argc, char **argv)
 		cJSON_Delete(arr);
 	} else {
 		for (int i = 0; i < n; i++) {
-			char mmss[32];
+			char mmss[32], dirs[REC_ARCHIVE_MAX][REC_ARCHIVE_PATH_LEN], where[700];
+			int nd = rec_archive_dirs(PQgetvalue(res, i, 16), dirs, REC_ARCHIVE_MAX);
 			ctl_mmss(atoll(PQgetvalue(res, i, 2)), mmss, sizeof(mmss));
-			printf("%8s  %s  %6s  ext %-8s %-4s %-5s %9s B %s  call %s  %s\n",
+			/* archived: the first copy's root (and how many more) */
+			where[0] = 0;
+			if (*PQgetvalue(res, i, 15) && nd == 1)
+				snprintf(where, sizeof(where), "  archived: %s", dirs[0]);
+			else if (*PQgetvalue(res, i, 15) && nd > 1)
+				snprintf(where, sizeof(where), "  archived: %s (+%d)", dirs[0], nd - 1);
+			printf("%8s  %s  %6s  ext %-8s %-4s %-5s %9s B %s  call %s  %s%s\n",
 			    PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), mmss, PQgetvalue(res, i, 3),
 			    PQgetvalue(res, i, 4), PQgetvalue(res, i, 5), PQgetvalue(res, i, 6),
 			    *PQgetvalue(res, i, 7) == 't' ? "encrypted" : "clear",
-			    *PQgetvalue(res, i, 8) ? PQgetvalue(res, i, 8) : "-", PQgetvalue(res, i, 10));
+			    *PQgetvalue(res, i, 8) ? PQgetvalue(res, i, 8) : "-", PQgetvalue(res, i, 10),
+			    where);
 		}
 		printf("%d recording%s\n", n, n == 1 ? "" : "s");
 	}
@@ -166,7 +190,8 @@ rec_open(hs_conf *conf, const char *id, const char *dst)
 {
 	static const char *sql =
 	    "SELECT path, encrypted, encode(signature, 'hex'), key_id, server_id,"
-	    " deleted_at IS NOT NULL FROM recordings WHERE id = $1::bigint";
+	    " deleted_at IS NOT NULL, coalesce(array_to_json(archive_paths)::text, '[]')"
+	    " FROM recordings WHERE id = $1::bigint";
 	const char *what = dst != NULL ? "export" : "verify";
 	char *end;
 	if (strtoll(id, &end, 10) <= 0 || *end) {
@@ -204,7 +229,12 @@ rec_open(hs_conf *conf, const char *id, const char *dst)
 		goto out;
 	}
 	rec_store_root(conf, root, sizeof(root));
-	snprintf(path, sizeof(path), "%s/%s", root, PQgetvalue(res, 0, 0));
+	char dirs[REC_ARCHIVE_MAX][REC_ARCHIVE_PATH_LEN];
+	int nd = rec_archive_dirs(PQgetvalue(res, 0, 6), dirs, REC_ARCHIVE_MAX);
+	/* the local file, else the first archive copy there is (none: the local path, whose
+	 * "No such file" is the message) */
+	int at = rec_locate(root, PQgetvalue(res, 0, 0), dirs, nd > 0 ? nd : 0, path,
+	    sizeof(path));
 	rec_store_key_file(conf, kf, sizeof(kf));
 	if (rec_key_load(kf, 0, &key, err, sizeof(err)) != 0) {
 		fprintf(stderr, "hookswitchctl: recordings %s: %s\n", what, err);
@@ -233,9 +263,11 @@ rec_open(hs_conf *conf, const char *id, const char *dst)
 	}
 	if (dst != NULL) {
 		note_event(db, id, "exported", "file", dst);
-		printf("recording %s: signature ok, written to %s\n", id, dst);
+		printf("recording %s: signature ok, written to %s%s%s%s\n", id, dst,
+		    at > 0 ? " (from archive " : "", at > 0 ? dirs[at - 1] : "", at > 0 ? ")" : "");
 	} else {
-		printf("recording %s: signature ok (%s)\n", id, PQgetvalue(res, 0, 0));
+		printf("recording %s: signature ok (%s%s%s)\n", id, PQgetvalue(res, 0, 0),
+		    at > 0 ? " in archive " : "", at > 0 ? dirs[at - 1] : "");
 	}
 	rv = EX_OK;
 out:

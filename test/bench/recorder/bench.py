@@ -27,6 +27,16 @@ its own, random ports, recorder.max_ports = N) and one sipp process places N con
 Record-A-Call calls at once (built-in uac_pcap: sipp's g711a.pcap and a '1', real time,
 about 9 s); every call must be recorded with all 246 packets, none lost or late, and the
 recorder's CPU time is printed.  Needs sipp.
+--mirror N: live capture on a mirror port, the issue's figure (target N >= 2,000 on 2
+cores).  The same generator writes N concurrent calls x --mirror-seconds; tcpreplay replays
+the file at 1x (its own timestamps) into one end of a veth pair in a network namespace of
+this run's own, and hookswitch-recorder, in that namespace, captures the other end
+(recorder.mirror_interfaces) with the callers as Recorded Devices in a private PostgreSQL
+and the callees' /16 as the PBX's Addresses.  Every call must be recorded with every packet
+of both directions (0 lost), pcap_stats must count 0 drops, and tcpreplay must have sent
+every packet.  Printed: packets/s replayed, the recorder's CPU, drops.  Needs root,
+tcpreplay and iproute2.  The default run does both (offline with --calls, then --mirror
+2000 for 20 s); --smoke does 4 offline calls and 20 mirrored ones.
 HS_BINDIR=dir (see test/system/hslib.py) measures the binaries of another build.
 """
 import argparse
@@ -44,10 +54,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "system"))
 
-from hslib import BINDIR, free_udp_block  # noqa: E402
+from hslib import BINDIR, PgCluster, free_udp_block  # noqa: E402
 
 RECORDER = BINDIR / "hookswitch-recorder"
+CTL = BINDIR / "hookswitchctl"
+MIGRATIONS = Path(__file__).resolve().parents[3] / "migrations"
 TARGET = 20.0
+MIRROR_TARGET = 2000
 
 
 def alaw_encode(x):
@@ -84,8 +97,11 @@ def ip_udp(src, dst, sport, dport, payload):
 ETH = b"\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x08\x00"
 
 
-def generate(path, calls, seconds):
-    """Writes the pcap; returns the RTP packets per direction."""
+def generate(path, calls, seconds, quantum_us=1):
+    """Writes the pcap; returns the RTP packets per direction.  The packets of a 20 ms tick
+    are spread evenly over it, their times rounded down to quantum_us (the mirror run uses
+    1 ms: tcpreplay then sends each millisecond's packets back to back, as a switch's mirror
+    port delivers them, instead of timing every packet on its own)."""
     tone = bytes(alaw_encode(int(6000 * math.sin(2 * math.pi * 440 * i / 8000))) for i in range(8000))
     ticks = int(seconds * 50)
     t0 = 1_700_000_000 * 1_000_000
@@ -136,7 +152,7 @@ def generate(path, calls, seconds):
             for j, (fr, ssrc) in enumerate(tmpl):
                 struct.pack_into("!HII", fr, 44, k & 0xFFFF, k * 160, ssrc)
                 fr[54:214] = pl
-                ts = base + j * step
+                ts = base + (j * step) // quantum_us * quantum_us
                 chunk.append(struct.pack("<IIII", ts // 1_000_000, ts % 1_000_000, 214, 214))
                 chunk.append(bytes(fr))
             f.write(b"".join(chunk))
@@ -245,6 +261,117 @@ def bench_rac(calls, fmt):
               f"({100 * cpu / wall:.0f}% of one core)")
 
 
+def sh(*cmd, check=True):
+    p = subprocess.run([str(c) for c in cmd], capture_output=True, text=True)
+    if check and p.returncode != 0:
+        sys.exit(f"{' '.join(str(c) for c in cmd)}: {p.stderr.strip()}")
+    return p
+
+
+def bench_mirror(calls, seconds):
+    """N concurrent calls replayed at 1x onto a veth and captured live: 0 drops."""
+    for tool in ("tcpreplay", "ip"):
+        if shutil.which(tool) is None:
+            sys.exit(f"missing {tool} (tools/install-deps installs it)")
+    if os.geteuid() != 0:
+        sys.exit("--mirror needs root (network namespace, capture)")
+    ns = f"hsbench{os.getpid()}"
+    cluster = PgCluster(tag="benchmir")
+    tmp = Path(tempfile.mkdtemp(prefix="hs_bench_mir_", dir="/tmp"))
+    rec = None
+    try:
+        cap = tmp / "calls.pcap"
+        ticks = generate(cap, calls, seconds, quantum_us=1000)
+        packets = calls * (3 + 1 + 2 * ticks)
+        span = 1.0 + seconds + 0.01 + calls * 10e-6  # the INVITEs 1 s before, the BYEs after
+        db = cluster.new_database("mirror")
+        env = dict(os.environ, HOOKSWITCH_DB_CONNINFO=db.dsn, HOOKSWITCH_SERVER_ID="1",
+                   HOOKSWITCH_PATHS_MIGRATIONS=str(MIGRATIONS))
+        p = subprocess.run([str(CTL), "db", "migrate"], env=env, capture_output=True, text=True)
+        if p.returncode != 0:
+            sys.exit(f"migrate: {p.stdout}{p.stderr}")
+        with db.connect() as c:  # the generator's callers are 1000 + i
+            c.execute("INSERT INTO recorded_devices (extension, method)"
+                      " SELECT (1000 + g)::text, 'mirror' FROM generate_series(0, %s) g",
+                      (calls - 1,))
+        sh("ip", "netns", "add", ns)
+        sh("ip", "-n", ns, "link", "add", "hsa", "type", "veth", "peer", "name", "hsb")
+        for dev in ("lo", "hsa", "hsb"):
+            sh("ip", "-n", ns, "link", "set", dev, "up")
+        (tmp / "bus").mkdir()
+        conf = tmp / "rec.conf"
+        conf.write_text(f"[bus]\ndir = {tmp}/bus\n[paths]\nstate = {tmp}/state\n[recorder]\n"
+                        "sip_port = 0\nmirror_interfaces = hsb\npbx_addresses = 10.2.0.0/16\n"
+                        "mirror_sip_ports = 5060\nmirror_rtp_ports = 40000, 50000\n"
+                        f"mirror_max_calls = {calls}\nformat = wav\nencrypt = false\n"
+                        "mirror_buffer_mb = 256\n")
+        log = tmp / "rec.log"
+        rec = subprocess.Popen(["ip", "netns", "exec", ns, str(RECORDER), "-c", str(conf)],
+                               env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
+        deadline = time.time() + 15
+        while f"recorded={calls} " not in log.read_text():  # mirror.devices: the list is in
+            if rec.poll() is not None or time.time() > deadline:
+                sys.exit(f"recorder did not start capturing: {log.read_text()[-3000:]}")
+            time.sleep(0.1)
+        pid = int(re.search(r"pid=(\d+)", log.read_text()).group(1))
+        print(f"load average before: {os.getloadavg()[0]:.2f}")
+        cpu0 = cpu_seconds(pid)
+        t = time.perf_counter()
+        # tcpreplay's timestamp mode times every packet and falls behind past ~150,000
+        # packets/s here (0.87x); its packets-per-second mode holds the rate, so the file is
+        # sent at its own average rate, a millisecond's packets at a time: 1x on average.
+        rate = int(packets / span)
+        rp = sh("ip", "netns", "exec", ns, "tcpreplay", "-i", "hsa", "--preload-pcap",
+                "-p", rate, f"--pps-multi={max(1, rate // 1000)}", str(cap))
+        actual = re.search(r"sent in ([0-9.]+) seconds", rp.stdout)
+        wall = float(actual.group(1)) if actual else time.perf_counter() - t  # not the preload
+        sent = re.search(r"Successful packets:\s+(\d+)", rp.stdout)
+        failed = re.search(r"Failed packets:\s+(\d+)", rp.stdout)
+        if not sent or int(sent.group(1)) != packets or int(failed.group(1)) != 0:
+            sys.exit(f"tcpreplay did not send every packet: {rp.stdout}")
+        out = tmp / "state" / "recordings"
+        deadline = time.time() + 60 + calls / 50
+        while len(list(out.glob("*/*/*/*.json"))) < calls:
+            if time.time() > deadline:
+                sys.exit(f"{len(list(out.glob('*/*/*/*.json')))} of {calls} calls recorded: "
+                         f"{log.read_text()[-3000:]}")
+            time.sleep(0.2)
+        cpu = cpu_seconds(pid) - cpu0
+        hp = subprocess.run(["ip", "netns", "exec", ns, str(CTL), "-c", str(conf), "--json",
+                             "health", "recorder"], capture_output=True, text=True,
+                            env=dict(env, HOOKSWITCH_DB_CONNINFO="host=/nonexistent"))
+        h = json.loads(hp.stdout)
+        m = h.get("body", h)["mirror"]
+        bad = []
+        for mp in out.glob("*/*/*/*.json"):
+            meta = json.loads(mp.read_text())
+            pk = [d["packets"] for d in meta["directions"]]
+            lost = [d["lost"] + d["late"] for d in meta["directions"]]
+            if pk != [ticks, ticks] or lost != [0, 0]:
+                bad.append(f"{mp.name}: packets {pk} lost {lost}")
+        drops = m["dropped"] + m["if_dropped"]
+        print(f"mirror: {calls} concurrent G.711 calls x {seconds:g} s ({span:.1f} s of capture)"
+              f" replayed by tcpreplay: {packets} packets in {wall:.1f} s ({packets / wall:,.0f}"
+              f" packets/s, {span / wall:.2f}x)")
+        print(f"mirror: recorded {len(list(out.glob('*/*/*/*.json')))} calls, {len(bad)} with "
+              f"missing packets, kernel drops {m['dropped']}, interface drops {m['if_dropped']}; "
+              f"recorder CPU {cpu:.1f} s ({100 * cpu / wall:.0f}% of one core)")
+        if bad or drops:
+            sys.exit("mirror: packets lost: " + "; ".join(bad[:5]))
+        print(f"mirror: {calls} concurrent calls, 0 dropped (target >= {MIRROR_TARGET})"
+              f"{'' if calls >= MIRROR_TARGET else ' (smaller run)'}")
+    finally:
+        if rec is not None and rec.poll() is None:
+            rec.terminate()
+            try:
+                rec.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                rec.kill()
+        sh("ip", "netns", "del", ns, check=False)
+        cluster.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--smoke", action="store_true")
@@ -252,13 +379,19 @@ def main():
     ap.add_argument("--rac-format", default="wav", choices=("wav", "gsm", "opus"))
     ap.add_argument("--calls", type=int, default=100)
     ap.add_argument("--seconds", type=float, default=60.0)
+    ap.add_argument("--mirror", type=int, metavar="N", help="N concurrent calls captured live")
+    ap.add_argument("--mirror-seconds", type=float, default=20.0)
     args = ap.parse_args()
     if args.smoke:
         args.calls, args.seconds = 4, 3.0
+        args.mirror, args.mirror_seconds = args.mirror or 20, 3.0
     if not os.access(RECORDER, os.X_OK):
         sys.exit(f"missing {RECORDER}: run make first")
     if args.rac:
         bench_rac(args.rac, args.rac_format)
+        return
+    if args.mirror and "--mirror" in sys.argv:
+        bench_mirror(args.mirror, args.mirror_seconds)
         return
     if shutil.which("tshark") is None:
         sys.exit("missing tshark (tools/install-deps installs it)")
@@ -293,6 +426,7 @@ def main():
         print(f"ratio tshark / recorder (wav): {ratio:.1f}x (target >= {TARGET:g}x)"
               f"{'' if ratio >= TARGET or args.smoke else '  BELOW TARGET'}")
         print(f"ratio tshark / recorder (opus): {t_ts / t_opus:.1f}x")
+    bench_mirror(args.mirror or MIRROR_TARGET, args.mirror_seconds)
 
 
 if __name__ == "__main__":
