@@ -150,8 +150,8 @@ const struct hs_conf_def hs_conf_keys[] = {
 	    "calls recorded from mirror ports at once (licences); a call over it is not "
 	    "recorded (its row says not_recorded_limit)"},
 	{"recorder.mirror_idle", HS_CONF_INT, "30", 2, 86400, NULL,
-	    "seconds without SIP or RTP after which a captured call counts as ended (a missed "
-	    "BYE; MiNET calls, which have no SIP here)"},
+	    "seconds without RTP after which a captured MiNET call (no SIP) counts as ended; "
+	    "SIP calls end with their BYE (or after an hour without SIP or RTP)"},
 	{"recorder.mirror_buffer_mb", HS_CONF_INT, "64", 1, 2048, NULL,
 	    "kernel capture ring per mirror interface, in MiB"},
 	{"recorder.exclude_internal", HS_CONF_BOOL, "false", 0, 0, NULL,

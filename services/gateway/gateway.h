@@ -180,6 +180,11 @@ void gw_reply_empty(struct gw_req *r, int status);
 /* {"error": {"code", "message", "field"?}}; field may be NULL. */
 void gw_reply_error(struct gw_req *r, int status, const char *code, const char *field,
     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* A 400 "validation" error naming field; returns false so validators can `return gw_bad()`. */
+bool gw_bad(struct gw_req *r, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Does s hold a control character (line breaks included)? */
+bool gw_has_ctl(const char *s);
 /* 500 for a failed query, or 409/400 when the SQLSTATE says the input was at fault. */
 void gw_reply_db(struct gw_req *r, const char *sqlstate);
 /* Runs a statement; NULL after replying: 409 with the text conflict for a unique violation

@@ -174,6 +174,28 @@ gw_reply_error(struct gw_req *r, int status, const char *code, const char *field
 	gw_reply_json(r, status, root);
 }
 
+bool
+gw_bad(struct gw_req *r, const char *field, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	gw_reply_error(r, 400, "validation", field, "%s", msg);
+	return false;
+}
+
+bool
+gw_has_ctl(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
 void
 gw_reply_db(struct gw_req *r, const char *sqlstate)
 {

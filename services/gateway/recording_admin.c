@@ -18,7 +18,6 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,28 +28,6 @@
 #define VALUE_MAX 64   /* characters of a list entry's value (the table's CHECK) */
 
 /* ---- helpers ----------------------------------------------------------------------------- */
-
-static bool __attribute__((format(printf, 3, 4)))
-bad(struct gw_req *r, const char *field, const char *fmt, ...)
-{
-	char msg[400];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	gw_reply_error(r, 400, "validation", field, "%s", msg);
-	return false;
-}
-
-static bool
-has_ctl(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return true;
-	return false;
-}
 
 /* Characters, not bytes: PostgreSQL's length() counts characters of UTF-8 text. */
 static size_t
@@ -72,11 +49,11 @@ v_text(struct gw_req *r, const char *f, size_t max)
 	if (v == NULL)
 		return true;
 	if (!cJSON_IsString(v))
-		return bad(r, f, "%s must be a string", f);
+		return gw_bad(r, f, "%s must be a string", f);
 	if (strlen(v->valuestring) > max)
-		return bad(r, f, "%s is longer than %zu bytes", f, max);
-	if (has_ctl(v->valuestring))
-		return bad(r, f, "%s must not contain control characters or line breaks", f);
+		return gw_bad(r, f, "%s is longer than %zu bytes", f, max);
+	if (gw_has_ctl(v->valuestring))
+		return gw_bad(r, f, "%s must not contain control characters or line breaks", f);
 	return true;
 }
 
@@ -85,7 +62,7 @@ v_bool(struct gw_req *r, const char *f)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(r->body, f);
 
-	return v == NULL || cJSON_IsBool(v) || bad(r, f, "%s must be true or false", f);
+	return v == NULL || cJSON_IsBool(v) || gw_bad(r, f, "%s must be true or false", f);
 }
 
 /* A body string that must be one of names[] (NULL-ended); *out is it, or NULL when absent. */
@@ -97,13 +74,13 @@ v_enum(struct gw_req *r, const char *f, bool required, const char *const *names,
 
 	*out = NULL;
 	if (v == NULL)
-		return !required || bad(r, f, "%s is required: %s", f, hint);
+		return !required || gw_bad(r, f, "%s is required: %s", f, hint);
 	for (int i = 0; cJSON_IsString(v) && names[i] != NULL; i++)
 		if (strcmp(v->valuestring, names[i]) == 0) {
 			*out = names[i];
 			return true;
 		}
-	return bad(r, f, "%s must be %s", f, hint);
+	return gw_bad(r, f, "%s must be %s", f, hint);
 }
 
 /* A directory number as the PBX writes it (the tables' CHECK). */
@@ -150,12 +127,12 @@ v_ip(struct gw_req *r, const char **ip)
 	if (v == NULL || cJSON_IsNull(v))
 		return true;
 	if (!cJSON_IsString(v))
-		return bad(r, "ip", "ip must be an IP address as text, or null");
+		return gw_bad(r, "ip", "ip must be an IP address as text, or null");
 	if (v->valuestring[0] == '\0')
 		return true;
 	if (strlen(v->valuestring) > 45 || (inet_pton(AF_INET, v->valuestring, buf) != 1 &&
 	    inet_pton(AF_INET6, v->valuestring, buf) != 1))
-		return bad(r, "ip", "ip '%.60s' is not an IP address (e.g. 192.168.1.50 or "
+		return gw_bad(r, "ip", "ip '%.60s' is not an IP address (e.g. 192.168.1.50 or "
 		    "2001:db8::50)", v->valuestring);
 	*ip = v->valuestring;
 	return true;
@@ -167,7 +144,7 @@ static bool
 ip_fits_method(struct gw_req *r, const char *ip, const char *method)
 {
 	if (ip != NULL && strcmp(method, "mirror") != 0)
-		return bad(r, "ip", "an IP address is only for the mirror method (IP/SIP RTP "
+		return gw_bad(r, "ip", "an IP address is only for the mirror method (IP/SIP RTP "
 		    "extension); a Record-A-Call device has none");
 	return true;
 }
@@ -238,7 +215,7 @@ h_rd_list(struct gw_req *r)
 		return;
 	if (gw_query(r, "method", method, sizeof(method)) && method[0] != '\0' &&
 	    strcmp(method, "rac") != 0 && strcmp(method, "mirror") != 0) {
-		bad(r, "method", "method is rac or mirror");
+		gw_bad(r, "method", "method is rac or mirror");
 		return;
 	}
 	gw_query(r, "q", q, sizeof(q));
@@ -280,11 +257,11 @@ h_rd_create(struct gw_req *r)
 	const char *ext = gw_body_str(r, "extension"), *method, *ip;
 
 	if (!gw_body_has(r, "extension")) {
-		bad(r, "extension", "extension is required");
+		gw_bad(r, "extension", "extension is required");
 		return;
 	}
 	if (ext == NULL || !is_number(ext)) {
-		bad(r, "extension", "extension must be a directory number: 1 to 32 of 0-9, * and #");
+		gw_bad(r, "extension", "extension must be a directory number: 1 to 32 of 0-9, * and #");
 		return;
 	}
 	if (!v_enum(r, "method", true, methods, METHOD_HINT, &method) || !v_ip(r, &ip) ||
@@ -311,7 +288,7 @@ h_rd_update(struct gw_req *r)
 		return;
 	if (gw_body_has(r, "extension") && (gw_body_str(r, "extension") == NULL ||
 	    strcmp(gw_body_str(r, "extension"), r->param[0]) != 0)) {
-		bad(r, "extension", "a recorded device's extension cannot be changed: remove it "
+		gw_bad(r, "extension", "a recorded device's extension cannot be changed: remove it "
 		    "and add the other one");
 		return;
 	}
@@ -405,11 +382,11 @@ value_ok(struct gw_req *r, const char *type, const char *v)
 	size_t n = strlen(v);
 
 	if (strspn(v, " ") == n)
-		return bad(r, "value", "value must not be empty");
+		return gw_bad(r, "value", "value must not be empty");
 	if (utf8_len(v) > VALUE_MAX)
-		return bad(r, "value", "value is longer than %d characters", VALUE_MAX);
-	if (has_ctl(v))
-		return bad(r, "value", "value must not contain control characters or line breaks");
+		return gw_bad(r, "value", "value is longer than %d characters", VALUE_MAX);
+	if (gw_has_ctl(v))
+		return gw_bad(r, "value", "value must not contain control characters or line breaks");
 	if (strcmp(type, "account_code") == 0)
 		return true;
 	if (strcmp(type, "outside_number") == 0 && v[0] == '+') {
@@ -417,7 +394,7 @@ value_ok(struct gw_req *r, const char *type, const char *v)
 		n--;
 	}
 	if (n == 0 || strspn(v, "0123456789*#") != n)
-		return bad(r, "value", "the value of %s %s entry is a number: digits, * and #%s",
+		return gw_bad(r, "value", "the value of %s %s entry is a number: digits, * and #%s",
 		    type[0] == 'a' || type[0] == 'e' ? "an" : "a", type,
 		    strcmp(type, "outside_number") == 0 ? " (a leading + too)" : "");
 	return true;
@@ -430,7 +407,7 @@ list_fits(struct gw_req *r)
 	const char *l = gw_body_str(r, "list");
 
 	if (gw_body_has(r, "list") && (l == NULL || strcmp(l, list_of(r)) != 0))
-		return bad(r, "list", "this is the %s list: an entry cannot move to another list "
+		return gw_bad(r, "list", "this is the %s list: an entry cannot move to another list "
 		    "(remove it here and add it there)", list_of(r));
 	return true;
 }
@@ -504,9 +481,9 @@ h_rule_create(struct gw_req *r)
 		return;
 	if (value == NULL) {
 		if (gw_body_has(r, "value"))
-			bad(r, "value", "value must be a string");
+			gw_bad(r, "value", "value must be a string");
 		else
-			bad(r, "value", "value is required: what the call's %s must contain", type);
+			gw_bad(r, "value", "value is required: what the call's %s must contain", type);
 		return;
 	}
 	if (!value_ok(r, type, value) || !v_text(r, "description", DESC_MAX))
@@ -533,7 +510,7 @@ h_rule_update(struct gw_req *r)
 	    !v_text(r, "description", DESC_MAX))
 		return;
 	if (gw_body_has(r, "value") && value == NULL) {
-		bad(r, "value", "value must be a string");
+		gw_bad(r, "value", "value must be a string");
 		return;
 	}
 	/* A new type is checked against the value the entry keeps, and the other way round. */

@@ -10,7 +10,6 @@
  * OAI and SMTP passwords) are write-only: answers and the audit trail only say whether one
  * is set.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,28 +34,6 @@
 
 /* ---- helpers ----------------------------------------------------------------------------- */
 
-static bool __attribute__((format(printf, 3, 4)))
-bad(struct gw_req *r, const char *field, const char *fmt, ...)
-{
-	char msg[400];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	gw_reply_error(r, 400, "validation", field, "%s", msg);
-	return false;
-}
-
-static bool
-has_ctl(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return true;
-	return false;
-}
-
 /* A string field: absent is fine unless required; never null, a control character (line
  * breaks included) or longer than max bytes. */
 static bool
@@ -65,15 +42,15 @@ v_str(struct gw_req *r, const char *f, bool required, bool nonempty, size_t max)
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(r->body, f);
 
 	if (v == NULL)
-		return !required || bad(r, f, "%s is required", f);
+		return !required || gw_bad(r, f, "%s is required", f);
 	if (!cJSON_IsString(v))
-		return bad(r, f, "%s must be a string", f);
+		return gw_bad(r, f, "%s must be a string", f);
 	if (nonempty && v->valuestring[0] == '\0')
-		return bad(r, f, "%s must not be empty", f);
+		return gw_bad(r, f, "%s must not be empty", f);
 	if (strlen(v->valuestring) > max)
-		return bad(r, f, "%s is longer than %zu bytes", f, max);
-	if (has_ctl(v->valuestring))
-		return bad(r, f, "%s must not contain control characters or line breaks", f);
+		return gw_bad(r, f, "%s is longer than %zu bytes", f, max);
+	if (gw_has_ctl(v->valuestring))
+		return gw_bad(r, f, "%s must not contain control characters or line breaks", f);
 	return true;
 }
 
@@ -90,7 +67,7 @@ v_host(struct gw_req *r, const char *f, bool required)
 	for (const char *c = s; *c != '\0'; c++)
 		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
 		    (*c >= '0' && *c <= '9') || *c == '.' || *c == '-' || *c == '_' || *c == ':'))
-			return bad(r, f, "%s must be a host name or an IP address", f);
+			return gw_bad(r, f, "%s must be a host name or an IP address", f);
 	return true;
 }
 
@@ -101,10 +78,10 @@ v_int(struct gw_req *r, const char *f, bool required, long long lo, long long hi
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(r->body, f);
 
 	if (v == NULL)
-		return !required || bad(r, f, "%s is required", f);
+		return !required || gw_bad(r, f, "%s is required", f);
 	if (!cJSON_IsNumber(v) || v->valuedouble < (double)lo || v->valuedouble > (double)hi ||
 	    v->valuedouble != (double)(long long)v->valuedouble)
-		return bad(r, f, "%s must be an integer in %lld..%lld", f, lo, hi);
+		return gw_bad(r, f, "%s must be an integer in %lld..%lld", f, lo, hi);
 	if (out != NULL)
 		*out = (long long)v->valuedouble;
 	return true;
@@ -115,7 +92,7 @@ v_bool(struct gw_req *r, const char *f)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(r->body, f);
 
-	return v == NULL || cJSON_IsBool(v) || bad(r, f, "%s must be true or false", f);
+	return v == NULL || cJSON_IsBool(v) || gw_bad(r, f, "%s must be true or false", f);
 }
 
 /* A query-string value: 1 present (and not empty), 0 absent; -1 after replying 400. */
@@ -131,7 +108,7 @@ qget(struct gw_req *r, const char *name, char *buf, size_t len)
 	if (n == -1)
 		return 0;
 	if (n < 0) {
-		bad(r, name, "%s is too long", name);
+		gw_bad(r, name, "%s is too long", name);
 		return -1;
 	}
 	return buf[0] != '\0';
@@ -154,7 +131,7 @@ qbool(struct gw_req *r, const char *name, const char **out)
 	else if (strcmp(buf, "false") == 0)
 		*out = "false";
 	else
-		return bad(r, name, "%s is true or false", name);
+		return gw_bad(r, name, "%s is true or false", name);
 	return true;
 }
 
@@ -171,7 +148,7 @@ qtime(struct gw_req *r, const char *name, char *buf, size_t len)
 		return k == 0;
 	if (gw_db_q(r->db, "SELECT $1::timestamptz", 1, p, &res, st) != HS_OK) {
 		if (strncmp(st, "22", 2) == 0)
-			return bad(r, name, "%s is not a timestamp (ISO 8601, e.g. "
+			return gw_bad(r, name, "%s is not a timestamp (ISO 8601, e.g. "
 			    "2026-11-25T16:00:00Z)", name);
 		gw_reply_db(r, st);
 		return false;
@@ -216,15 +193,15 @@ v_roles(struct gw_req *r)
 		n += (size_t)snprintf(known + n, sizeof(known) - n, "%s%s", i ? ", " : "",
 		    hs_role_name(i));
 	if (!cJSON_IsArray(a))
-		return bad(r, "roles", "roles is a list of role names (%s)", known);
+		return gw_bad(r, "roles", "roles is a list of role names (%s)", known);
 	cJSON_ArrayForEach(it, a) {
 		if (!cJSON_IsString(it) || hs_role_parse(it->valuestring) < 0)
-			return bad(r, "roles", "unknown role %s%.40s%s; roles are: %s",
+			return gw_bad(r, "roles", "unknown role %s%.40s%s; roles are: %s",
 			    cJSON_IsString(it) ? "'" : "", cJSON_IsString(it) ? it->valuestring :
 			    "(not a string)", cJSON_IsString(it) ? "'" : "", known);
 		for (jt = a->child; jt != it; jt = jt->next)
 			if (strcmp(jt->valuestring, it->valuestring) == 0)
-				return bad(r, "roles", "role '%s' is listed twice",
+				return gw_bad(r, "roles", "role '%s' is listed twice",
 				    it->valuestring);
 	}
 	return true;
@@ -313,7 +290,7 @@ h_server_update(struct gw_req *r)
 		return;
 	if (gw_body_has(r, "id") && v_int(r, "id", false, 1, 99, &id) &&
 	    id != atoll(r->param[0])) {
-		bad(r, "id", "a server's id cannot be changed");
+		gw_bad(r, "id", "a server's id cannot be changed");
 		return;
 	}
 	if (atoll(r->param[0]) == gw_svc(r->gw)->server_id && !keeps_this_site(r))
@@ -380,7 +357,7 @@ ps_body_ok(struct gw_req *r)
 
 	if (t != NULL && !(cJSON_IsString(t) && (strcmp(t->valuestring, PS_TYPE) == 0 ||
 	    strcmp(t->valuestring, "mivoice-office-250") == 0)))
-		return bad(r, "type", "type must be \"" PS_TYPE "\"");
+		return gw_bad(r, "type", "type must be \"" PS_TYPE "\"");
 	return v_int(r, "id", false, 1, 1, NULL) &&
 	    v_str(r, "name", false, true, 128) && v_host(r, "host", false) &&
 	    v_int(r, "port", false, 1, 65535, NULL) && v_str(r, "password", false, false, 255) &&
@@ -489,7 +466,7 @@ h_devices_list(struct gw_req *r)
 		if (strcmp(kind, kinds[i]) == 0)
 			break;
 	if (k > 0 && i == sizeof(kinds) / sizeof(kinds[0])) {
-		bad(r, "kind", "kind is one of extension, sip-extension, phantom, hunt-group, "
+		gw_bad(r, "kind", "kind is one of extension, sip-extension, phantom, hunt-group, "
 		    "trunk, trunk-group, voicemail, page, other");
 		return;
 	}
@@ -671,7 +648,7 @@ h_email_put(struct gw_req *r)
 	}
 	if (chk.server[0] != '\0' &&
 	    gw_mail_conf_check(&chk, err, sizeof(err)) != HS_OK) {
-		bad(r, mail_err_field(err), "%s", err);
+		gw_bad(r, mail_err_field(err), "%s", err);
 		goto out;
 	}
 	if ((text = cJSON_PrintUnformatted(set)) == NULL) {
@@ -778,16 +755,16 @@ h_tls_put(struct gw_req *r)
 	hs_err e;
 
 	if (crt == NULL || crt[0] == '\0') {
-		bad(r, "certificate_pem", "certificate_pem (PEM text) is required");
+		gw_bad(r, "certificate_pem", "certificate_pem (PEM text) is required");
 		return;
 	}
 	if (key == NULL || key[0] == '\0') {
-		bad(r, "key_pem", "key_pem (PEM text, not encrypted) is required");
+		gw_bad(r, "key_pem", "key_pem (PEM text, not encrypted) is required");
 		return;
 	}
 	e = gw_tls_install(r->gw->tls_dir, crt, key, err, sizeof(err));
 	if (e == HS_EINVAL) {
-		bad(r, strncmp(err, "key", 3) == 0 ? "key_pem" : "certificate_pem", "%s", err);
+		gw_bad(r, strncmp(err, "key", 3) == 0 ? "key_pem" : "certificate_pem", "%s", err);
 		return;
 	}
 	if (e != HS_OK) {

@@ -409,7 +409,8 @@ rec_dlg_next(const rec_dlg_table *t, size_t *pos)
 }
 
 void
-rec_dlg_expire(rec_dlg_table *t, int64_t now_us, int64_t idle_us, const char *reason)
+rec_dlg_expire(rec_dlg_table *t, int64_t now_us, int64_t idle_us, int64_t synth_idle_us,
+    const char *reason)
 {
 	/* Collected first: ending a dialog deletes it from the map being walked. */
 	size_t pos = 0, n = 0, cap = 0;
@@ -418,7 +419,7 @@ rec_dlg_expire(rec_dlg_table *t, int64_t now_us, int64_t idle_us, const char *re
 	void *v;
 	while (hs_map_next(t->by_id, &pos, &k, &v)) {
 		struct rec_dialog *d = v;
-		if (d->last_us >= now_us - idle_us)
+		if (d->last_us >= now_us - (d->synthetic ? synth_idle_us : idle_us))
 			continue;
 		if (n == cap) {
 			struct rec_dialog **nn = realloc(old, (cap = cap * 2 + 16) * sizeof(*old));
@@ -445,6 +446,7 @@ rec_dlg_synth(rec_dlg_table *t, const char *call_id, const struct rec_addr *a,
 		return NULL;
 	snprintf(d->call_id, sizeof(d->call_id), "%s", call_id);
 	d->state = REC_DLG_CONFIRMED;
+	d->synthetic = 1;
 	d->start_us = d->answer_us = d->last_us = ts_us;
 	d->invite_src = *b;
 	d->invite_dst = *a;

@@ -22,8 +22,9 @@
 
 #include "rec.h"
 
-/* dl->user of a dialog that admit() refused: quietly, or to be reported at its end. */
-static char skip_quiet, skip_report;
+/* dl->user of a dialog that admit() refused (quietly, or to be reported at its end), or
+ * whose recording could not be opened. */
+static char skip_quiet, skip_report, skip_failed;
 
 static int
 mine(const struct rec_engine *g, const struct rec_dialog *dl)
@@ -43,8 +44,9 @@ dlg_ended(void *arg, struct rec_dialog *dl)
 	dl->user = NULL;
 	if (c == (void *)&skip_quiet)
 		return;
-	if (c == (void *)&skip_report) {
-		d.refused = 1;
+	if (c == (void *)&skip_report || c == (void *)&skip_failed) {
+		d.refused = c == (void *)&skip_report;
+		d.open_failed = c == (void *)&skip_failed;
 		if (g->cb.done)
 			g->cb.done(g->cb.arg, dl, &d);
 		return;
@@ -97,7 +99,7 @@ rtp(struct rec_engine *g, const struct rec_udp *u)
 	}
 	g->st.rtp++;
 	struct rec_call *c = dl->user;
-	if (c == (void *)&skip_quiet || c == (void *)&skip_report)
+	if (c == (void *)&skip_quiet || c == (void *)&skip_report || c == (void *)&skip_failed)
 		return;
 	if (c == NULL) {
 		char dir[512];
@@ -110,8 +112,10 @@ rtp(struct rec_engine *g, const struct rec_udp *u)
 		}
 		int werr;
 		c = rec_call_open(g->o, dir, dl, u->ts_us, &werr);
-		if (c == NULL)
+		if (c == NULL) { /* out of memory: not asked again, told at the end */
+			dl->user = &skip_failed;
 			return;
+		}
 		dl->user = c;
 		g->st.calls++;
 		g->st.write_errors += (uint64_t)werr;
@@ -243,14 +247,14 @@ rec_engine_udp(struct rec_engine *g, const struct rec_udp *u)
 }
 
 void
-rec_engine_expire(struct rec_engine *g, int64_t now_us, int64_t idle_us)
+rec_engine_expire(struct rec_engine *g, int64_t now_us, int64_t idle_us, int64_t synth_idle_us)
 {
 	if (now_us > g->now_us)
 		g->now_us = now_us;
 	rec_reasm_expire(g->ra, g->now_us);
 	rec_ss_expire(g->ss, g->now_us);
 	sync_stats(g);
-	rec_dlg_expire(g->t, g->now_us, idle_us, "timeout");
+	rec_dlg_expire(g->t, g->now_us, idle_us, synth_idle_us, "timeout");
 }
 
 void
@@ -277,7 +281,8 @@ rec_engine_find(struct rec_engine *g, const char *call_id, const char *extension
 	size_t pos = 0;
 	while ((dl = rec_dlg_next(g->t, &pos)) != NULL) {
 		if (dl->user == NULL || dl->user == (void *)&skip_quiet ||
-		    dl->user == (void *)&skip_report || !mine(g, dl))
+		    dl->user == (void *)&skip_report || dl->user == (void *)&skip_failed ||
+		    !mine(g, dl))
 			continue;
 		const char *who = dl->extension[0] ? dl->extension : dl->caller.user;
 		if (call_id[0] ? strcmp(dl->call_id, call_id) == 0 : strcmp(who, extension) == 0)

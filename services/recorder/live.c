@@ -202,9 +202,10 @@ on_wake(uv_async_t *h)
 		struct done_item *next = it->next;
 		const struct rac_report *r = &it->rep;
 		rc->reported++;
-		if (r->status != NULL && strcmp(r->status, "not_recorded_limit") == 0) {
+		if (r->status != NULL && strncmp(r->status, "not_recorded", 12) == 0) {
 			hs_log_info("recording.not_recorded", "call_id=%s source=%s extension=%s "
-			    "reason=limit", hs_logq(r->call_id), r->kind, hs_logq(r->extension));
+			    "status=%s", hs_logq(r->call_id), r->kind, hs_logq(r->extension),
+			    r->status);
 			rec_shelf_refused(rc->shelf, r);
 		} else if (r->written)
 			hs_log_info("recording.written", "call_id=%s kind=%s source=%s file=%s "

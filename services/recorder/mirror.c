@@ -43,6 +43,10 @@
 
 #define MIRROR_MAX_IFACES 8
 #define EXPIRE_EVERY_US 1000000
+/* A SIP dialog ends with its BYE; this only bounds one whose BYE the mirror missed (a call
+ * held in silence must not lose its second half).  Calls without SIP (MiNET) end after
+ * recorder.mirror_idle. */
+#define MIRROR_SIP_IDLE_US (3600LL * 1000000)
 
 struct iface {
 	pcap_t *h;
@@ -224,6 +228,11 @@ done(void *arg, const struct rec_dialog *dl, const struct rec_engine_done *d)
 	struct mirror *m = arg;
 	if (d->refused) {
 		report(m, dl, d, "not_recorded_limit");
+		return;
+	}
+	if (d->open_failed) {
+		m->active--;
+		report(m, dl, d, "not_recorded_error");
 		return;
 	}
 	if (!d->recorded)
@@ -411,6 +420,9 @@ run(void *arg)
 			break;
 		if (pfd[m->nifs].revents)
 			break;
+		/* Before the packets: a list handed over before they arrived applies to them.  An
+		 * uncontended lock. */
+		take_devices(m);
 		for (int i = 0; i < m->nifs; i++) {
 			/* Read even without POLLIN: libpcap may hold a partly read block. */
 			int k;
@@ -424,16 +436,15 @@ run(void *arg)
 		}
 		if (pfd[m->nifs + 1].revents)
 			control_run(m); /* after the packets read so far: they are the past */
-		take_devices(m); /* an uncontended lock: a new list applies to the next call */
 		int64_t now = now_us();
 		if (now >= next_expire) {
-			rec_engine_expire(&m->g, now, idle);
+			rec_engine_expire(&m->g, now, MIRROR_SIP_IDLE_US, idle);
 			publish_stats(m);
 			next_expire = now + EXPIRE_EVERY_US;
 		}
 	}
 	/* Stopping: requests still queued find no call; what is still open is written now. */
-	rec_dlg_expire(m->g.t, INT64_MAX, 0, "shutdown");
+	rec_dlg_expire(m->g.t, INT64_MAX, 0, 0, "shutdown");
 	control_run(m);
 	publish_stats(m);
 	return NULL;

@@ -454,6 +454,7 @@ struct rec_dialog {
 	struct rec_addr invite_src, invite_dst; /* of the INVITE that created it */
 	int64_t last_us;                     /* last SIP message or RTP packet */
 	char extension[REC_NAME_MAX];        /* the recorded device (mirror capture) */
+	int synthetic;                       /* made by rec_dlg_synth (no SIP) */
 };
 
 typedef struct rec_dlg_table rec_dlg_table;
@@ -488,9 +489,11 @@ struct rec_dialog *rec_dlg_media(rec_dlg_table *t, const struct rec_udp *u,
     enum rec_side *from_side);
 /* Iteration over the open dialogs: pos starts at 0; NULL at the end. */
 struct rec_dialog *rec_dlg_next(const rec_dlg_table *t, size_t *pos);
-/* Ends (reason) every dialog that saw neither SIP nor RTP since now_us - idle_us: live
- * capture cannot wait for the end of the file to close a call whose BYE it missed. */
-void rec_dlg_expire(rec_dlg_table *t, int64_t now_us, int64_t idle_us, const char *reason);
+/* Ends (reason) every dialog that saw neither SIP nor RTP since now_us - idle_us (those
+ * made by rec_dlg_synth: synth_idle_us): live capture cannot wait for the end of the file
+ * to close a call whose BYE it missed, and a call without SIP ends when its RTP stops. */
+void rec_dlg_expire(rec_dlg_table *t, int64_t now_us, int64_t idle_us, int64_t synth_idle_us,
+    const char *reason);
 /* A dialog without SIP (a MiNET phone's RTP, told apart by its address): confirmed at ts,
  * the caller receiving on a, the callee on b.  NULL when the Call-ID is taken or memory or
  * REC_DLG_MAX runs out.  The caller fills in the party names. */
@@ -659,6 +662,7 @@ enum {
 struct rec_engine_done {
 	int recorded;       /* a recording was opened (then closed by the engine) */
 	int refused;        /* admit said REC_ADMIT_REPORT */
+	int open_failed;    /* admitted, but the recording could not be opened */
 	int written;        /* audio and metadata written */
 	int errors;
 	uint64_t packets;   /* RTP packets of both directions */
@@ -698,8 +702,10 @@ void rec_engine_packet(struct rec_engine *g, int linktype, int64_t ts_us,
     const uint8_t *data, size_t len);
 /* One UDP datagram (or a SIP message taken from a TCP stream). */
 void rec_engine_udp(struct rec_engine *g, const struct rec_udp *u);
-/* Ends the dialogs idle since now_us - idle_us (end_reason "timeout"). */
-void rec_engine_expire(struct rec_engine *g, int64_t now_us, int64_t idle_us);
+/* Ends the dialogs idle since now_us - idle_us, those without SIP since now_us -
+ * synth_idle_us (end_reason "timeout"); also old fragments and TCP flows. */
+void rec_engine_expire(struct rec_engine *g, int64_t now_us, int64_t idle_us,
+    int64_t synth_idle_us);
 /* Ends every open dialog ("eof") and frees the tracker. */
 void rec_engine_fini(struct rec_engine *g);
 /* The recording in progress of SIP Call-ID call_id, or else (call_id "") the latest one of
@@ -803,7 +809,7 @@ struct rac_report {
 	char source[64];                /* the SIP peer's address */
 	char file[600];                 /* audio file, "" when nothing was recorded */
 	const char *kind;               /* "rac" or "mirror" (the recordings row's source) */
-	const char *status;             /* "recorded", "not_recorded_limit" */
+	const char *status;             /* recorded, not_recorded_limit, not_recorded_error */
 	char extension[REC_NAME_MAX];   /* the recorded device ("": the From user) */
 	int64_t start_us, end_us;       /* for rows without a file */
 	const char *end_reason;         /* bye, cancel, timeout, rtp_timeout, shutdown, error */

@@ -580,8 +580,9 @@ rec_shelf_written(struct rec_shelf *sh, const struct rac_report *r)
 	flush_queue(sh);
 }
 
-/* A call that was not recorded (mirror capture over recorder.mirror_max_calls): a row
- * without a file, queued and stored like the others, so the grid shows the call and why. */
+/* A call that was not recorded (mirror capture over recorder.mirror_max_calls, or its
+ * recording could not be opened): a row without a file, queued and stored like the
+ * others, so the grid shows the call and why. */
 void
 rec_shelf_refused(struct rec_shelf *sh, const struct rac_report *r)
 {
@@ -596,7 +597,8 @@ rec_shelf_refused(struct rec_shelf *sh, const struct rac_report *r)
 	cJSON_AddStringToObject(meta, "source", r->kind);
 	cJSON_AddStringToObject(meta, "sip_address", r->source);
 	cJSON_AddStringToObject(meta, "end_reason", r->end_reason ? r->end_reason : "");
-	cJSON_AddStringToObject(meta, "reason", "limit");
+	cJSON_AddStringToObject(meta, "reason", strcmp(r->status, "not_recorded_limit") == 0 ?
+	    "limit" : "error");
 	char *mtext = cJSON_PrintUnformatted(meta);
 	const char *params[INSERT_NR_NPARAMS] = {
 		sid, r->kind, r->call_id, r->extension[0] ? r->extension : NULL, start, end,

@@ -174,7 +174,8 @@ struct rec_shelf_conf {
 struct rec_shelf *rec_shelf_new(struct hs_svc *svc, const struct rec_shelf_conf *cf);
 /* A finished Record-A-Call recording (on the loop): seal, queue the row, store it. */
 void rec_shelf_written(struct rec_shelf *sh, const struct rac_report *r);
-/* A call that was not recorded (r->status, e.g. not_recorded_limit): a row without a file. */
+/* A call that was not recorded (r->status: not_recorded_limit, not_recorded_error): a row
+ * without a file. */
 void rec_shelf_refused(struct rec_shelf *sh, const struct rac_report *r);
 void rec_shelf_health(struct rec_shelf *sh, struct cJSON *o);
 void rec_shelf_free(struct rec_shelf *sh);
