@@ -5,10 +5,11 @@
  *                --seq > applied+1--> queue it, events.replay the gap, apply, drain queue
  *                --seq <= applied---> a copy we have: dropped
  *                --new boot-------> replay what is left of the old boot, then follow the new
- *   batch full or 50 ms --> one transaction (store.c): raw rows, dirty calls, status rows,
- *                            progress; on failure --> spool the raw rows to disk, keep the
- *                            builder's dirty marks, raise svc.alert; every second try again:
- *                            write everything, then empty the spool.
+ *   batch full, 50 ms, or 500 events and the writer free --> one transaction (store.c):
+ *                            raw rows, dirty calls, status rows, progress; on failure -->
+ *                            spool the raw rows to disk, keep the builder's dirty marks,
+ *                            raise svc.alert; every second try again: write everything,
+ *                            then empty the spool.
  *
  * Start-up: the builder's open calls are rebuilt from the raw journal of the calls still
  * open in the database, the spool (if the last run ended while spooling) is queued, and the
@@ -70,21 +71,64 @@ on_status(void *arg, int boot_no, uint64_t seq, const struct lg_status *st)
 	lg->nst++;
 }
 
+#define LG_RAWBLOCK (1 << 20) /* bytes of strings per block, unless one string needs more */
+
+struct lg_rawblock {
+	struct lg_rawblock *next;
+	size_t size, used;
+	char data[];
+};
+
 void
 lg_rawbuf_clear(struct lg_rawbuf *rb)
 {
-	for (size_t i = 0; i < rb->n; i++)
-		free(rb->text[i]);
+	for (struct lg_rawblock *b = rb->blocks; b != NULL; b = b->next)
+		b->used = 0;
+	rb->cur = rb->blocks;
 	rb->n = 0;
 }
 
 void
 lg_rawbuf_free(struct lg_rawbuf *rb)
 {
-	lg_rawbuf_clear(rb);
+	struct lg_rawblock *b = rb->blocks;
+
+	while (b != NULL) {
+		struct lg_rawblock *next = b->next;
+
+		free(b);
+		b = next;
+	}
 	free(rb->raw);
-	free(rb->text);
 	memset(rb, 0, sizeof(*rb));
+}
+
+/* Room for n bytes of strings that stay put until the next clear. */
+static char *
+rawbuf_alloc(struct lg_rawbuf *rb, size_t n)
+{
+	struct lg_rawblock *b = rb->cur, **tail;
+	char *p;
+
+	/* blocks are filled in order; one too full for this string is left as it is */
+	while (b != NULL && b->size - b->used < n)
+		b = b->next;
+	if (b == NULL) {
+		size_t size = n > LG_RAWBLOCK ? n : LG_RAWBLOCK;
+
+		if ((b = malloc(sizeof(*b) + size)) == NULL)
+			abort();
+		b->next = NULL;
+		b->size = size;
+		b->used = 0;
+		for (tail = &rb->blocks; *tail != NULL; tail = &(*tail)->next)
+			;
+		*tail = b;
+	}
+	rb->cur = b;
+	p = b->data + b->used;
+	b->used += n;
+	return p;
 }
 
 void
@@ -100,21 +144,18 @@ lg_rawbuf_add(struct lg_rawbuf *rb, long long ms, int boot_no, uint64_t seq, con
 	if (rb->n == rb->cap) {
 		size_t cap = rb->cap ? rb->cap * 2 : 256;
 		struct lg_raw *n = realloc(rb->raw, cap * sizeof(*n));
-		char **t = n != NULL ? realloc(rb->text, cap * sizeof(*t)) : NULL;
-		if (n == NULL || t == NULL)
+
+		if (n == NULL)
 			abort();
 		rb->raw = n;
-		rb->text = t;
 		rb->cap = cap;
 	}
-	/* one allocation for the three strings */
-	if ((p = malloc(tl + cl + el)) == NULL)
-		abort();
+	/* the three strings side by side */
+	p = rawbuf_alloc(rb, tl + cl + el);
 	memcpy(p, type, tl);
 	if (cl > 0)
 		memcpy(p + tl, call_id, cl);
 	memcpy(p + tl + cl, envelope, el);
-	rb->text[rb->n] = p;
 	rb->raw[rb->n] = (struct lg_raw){
 		.ms = ms,
 		.boot_no = boot_no,
@@ -177,7 +218,15 @@ on_flush(uv_timer_t *t)
 static void
 schedule_flush(struct logger *lg)
 {
-	if (lg->batch.n >= LG_BATCH_MAX) {
+	/*
+	 * A full batch goes now.  So does one of some size when the writer could take it (idle,
+	 * or just finished): its wake-up (on_wake) only runs once the loop is done with what it
+	 * is doing, a whole replay page of events, and meanwhile the writer would sit idle
+	 * (~15 ms between batches while catching up).  A batch may end at any event: its
+	 * progress mark is the last one applied.
+	 */
+	if (lg->batch.n >= LG_BATCH_MAX ||
+	    (lg->batch.n >= LG_HANDOVER_MIN && lg_writer_ready(lg))) {
 		flush(lg);
 		return;
 	}

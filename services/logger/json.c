@@ -16,23 +16,40 @@
 
 #include "logger.h"
 
+/* Makes room for n more bytes and a terminating NUL: put's slow path. */
 static bool
+grow(struct lg_text *t, size_t n)
+{
+	size_t cap = t->cap > 0 ? t->cap : 1024;
+	char *p;
+
+	while (cap < t->len + n + 1)
+		cap *= 2;
+	if ((p = realloc(t->p, cap)) == NULL)
+		return false;
+	t->p = p;
+	t->cap = cap;
+	return true;
+}
+
+/* An envelope is some hundred short pieces (keys, punctuation, values): each is a check and
+ * a copy inline, and the text is NUL-terminated once, at the end (lg_json_print). */
+static inline bool
 put(struct lg_text *t, const char *s, size_t n)
 {
-	if (t->len + n + 1 > t->cap) {
-		size_t cap = t->cap > 0 ? t->cap : 1024;
-		char *p;
-
-		while (cap < t->len + n + 1)
-			cap *= 2;
-		if ((p = realloc(t->p, cap)) == NULL)
-			return false;
-		t->p = p;
-		t->cap = cap;
-	}
+	if (t->cap - t->len < n + 1 && !grow(t, n))
+		return false;
 	memcpy(t->p + t->len, s, n);
 	t->len += n;
-	t->p[t->len] = '\0';
+	return true;
+}
+
+static inline bool
+put_char(struct lg_text *t, char c)
+{
+	if (t->cap - t->len < 2 && !grow(t, 1))
+		return false;
+	t->p[t->len++] = c;
 	return true;
 }
 
@@ -41,13 +58,28 @@ static bool
 put_string(struct lg_text *t, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+	const unsigned char *run = p;
+	size_t n;
 
-	if (!put(t, "\"", 1))
+	while (*p > 31 && *p != '"' && *p != '\\')
+		p++;
+	n = (size_t)(p - run);
+	if (*p == '\0') {
+		/* the usual case, nothing to escape: the quotes and the text in one go */
+		if (t->cap - t->len < n + 3 && !grow(t, n + 2))
+			return false;
+		t->p[t->len] = '"';
+		memcpy(t->p + t->len + 1, run, n);
+		t->p[t->len + 1 + n] = '"';
+		t->len += n + 2;
+		return true;
+	}
+	if (!put_char(t, '"') || !put(t, (const char *)run, n))
 		return false;
 	while (*p != '\0') {
-		const unsigned char *run = p;
 		char esc[8];
 
+		run = p;
 		while (*p > 31 && *p != '"' && *p != '\\')
 			p++;
 		if (p > run && !put(t, (const char *)run, (size_t)(p - run)))
@@ -68,7 +100,7 @@ put_string(struct lg_text *t, const char *s)
 			return false;
 		p++;
 	}
-	return put(t, "\"", 1);
+	return put_char(t, '"');
 }
 
 /* As cJSON's print_number (1.7.15): %1.15g, or %1.17g when that does not read back as
@@ -122,20 +154,20 @@ put_value(struct lg_text *t, const cJSON *it)
 	case cJSON_String:
 		return put_string(t, it->valuestring);
 	case cJSON_Array:
-		if (!put(t, "[", 1))
+		if (!put_char(t, '['))
 			return false;
 		for (c = it->child; c != NULL; c = c->next, first = false)
-			if ((!first && !put(t, ",", 1)) || !put_value(t, c))
+			if ((!first && !put_char(t, ',')) || !put_value(t, c))
 				return false;
-		return put(t, "]", 1);
+		return put_char(t, ']');
 	case cJSON_Object:
-		if (!put(t, "{", 1))
+		if (!put_char(t, '{'))
 			return false;
 		for (c = it->child; c != NULL; c = c->next, first = false)
-			if ((!first && !put(t, ",", 1)) || !put_string(t, c->string) ||
-			    !put(t, ":", 1) || !put_value(t, c))
+			if ((!first && !put_char(t, ',')) || !put_string(t, c->string) ||
+			    !put_char(t, ':') || !put_value(t, c))
 				return false;
-		return put(t, "}", 1);
+		return put_char(t, '}');
 	default:
 		return false;
 	}
@@ -147,6 +179,7 @@ lg_json_print(struct lg_text *t, const cJSON *item)
 	t->len = 0;
 	if (item == NULL || !put_value(t, item))
 		return NULL;
+	t->p[t->len] = '\0'; /* put leaves room for it */
 	return t->p;
 }
 

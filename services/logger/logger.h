@@ -21,6 +21,7 @@
 #define LG_FLUSH_MS 50             /* a partial batch waits at most this long */
 #define LG_REPLAY_TIMEOUT_MS 10000
 #define LG_REPLAY_PAGE 1500        /* events asked for per events.replay */
+#define LG_HANDOVER_MIN 500        /* a batch this big goes as soon as the writer can take it */
 
 /* An event waiting to be applied (received during a replay, or read from the spool). */
 struct lg_pending {
@@ -30,11 +31,16 @@ struct lg_pending {
 	struct lg_pending *next;
 };
 
-/* Raw events with their own copies of the strings (a batch, a chunk of the spool). */
+/* Raw events with their own copies of the strings (a batch, a chunk of the spool).  The
+ * strings are packed into blocks that a clear keeps for the next batch: the loop makes no
+ * allocation per event (a malloc and a free of about a kilobyte each, which also made glibc
+ * sweep its small free chunks, those of the replay answers' cJSON trees, again and again). */
+struct lg_rawblock;
 struct lg_rawbuf {
 	struct lg_raw *raw;
-	char **text;
 	size_t n, cap;
+	struct lg_rawblock *blocks; /* every block, in order */
+	struct lg_rawblock *cur;    /* the one being filled */
 };
 
 struct lg_rebuild;
@@ -127,6 +133,9 @@ int lg_writer_start(struct logger *lg);
 void lg_writer_stop(struct logger *lg);
 /* The writer holds a batch (handed over, outcome not yet taken). */
 bool lg_writer_busy(const struct logger *lg);
+/* The writer could take a batch at once: idle, or done with the last one (whose outcome
+ * lg_writer_wait takes without waiting). */
+bool lg_writer_ready(const struct logger *lg);
 /* Hands over lg->batch, lg->st and a copy of the dirty calls; the writer must be idle. */
 void lg_writer_submit(struct logger *lg);
 /* Waits for the batch the writer holds, if any, and takes its outcome. */

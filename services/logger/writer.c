@@ -245,6 +245,20 @@ lg_writer_busy(const struct logger *lg)
 	return busy;
 }
 
+bool
+lg_writer_ready(const struct logger *lg)
+{
+	struct lg_writer *w = lg->writer;
+	bool ready;
+
+	if (w == NULL)
+		return false;
+	pthread_mutex_lock(&w->mu);
+	ready = w->state != W_BUSY;
+	pthread_mutex_unlock(&w->mu);
+	return ready;
+}
+
 void
 lg_writer_wait(struct logger *lg)
 {
