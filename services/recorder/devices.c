@@ -24,8 +24,9 @@ struct devip {
 struct rec_devset {
 	hs_map *recorded;       /* extension -> (void *)1: recorded by mirror capture */
 	hs_map *known;          /* the PBX's extension numbers (internal parties) */
-	struct devip *ip;       /* MiNET phones: address -> extension */
+	struct devip *ip;       /* MiNET phones: address -> extension, sorted by ready() */
 	int nip, capip;
+	int sorted;
 };
 
 static char one = 1;
@@ -83,14 +84,6 @@ rec_devset_add_recorded(struct rec_devset *ds, const char *ext, const char *ip)
 	struct rec_addr a;
 	if (parse_ip(ip, &a) != 0)
 		return -1;
-	/* One device per address (the manual's rule, and the table's unique index): a second
-	 * claim makes the address ambiguous, so neither is attributed by it. */
-	for (int i = 0; i < ds->nip; i++) {
-		if (rec_addr_eq(&ds->ip[i].a, &a)) {
-			ds->ip[i].ext[0] = 0;
-			return -1;
-		}
-	}
 	if (ds->nip == ds->capip) {
 		int ncap = ds->capip ? ds->capip * 2 : 16;
 		struct devip *n = realloc(ds->ip, (size_t)ncap * sizeof(*n));
@@ -102,7 +95,34 @@ rec_devset_add_recorded(struct rec_devset *ds, const char *ext, const char *ip)
 	ds->ip[ds->nip].a = a;
 	snprintf(ds->ip[ds->nip].ext, sizeof(ds->ip[ds->nip].ext), "%s", ext);
 	ds->nip++;
+	ds->sorted = 0;
 	return 0;
+}
+
+static int
+ip_cmp(const void *x, const void *y)
+{
+	const struct rec_addr *a = &((const struct devip *)x)->a, *b = &((const struct devip *)y)->a;
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	return memcmp(a->ip, b->ip, sizeof(a->ip));
+}
+
+int
+rec_devset_ready(struct rec_devset *ds)
+{
+	/* Sorted for a binary search per unmatched RTP packet; an address claimed twice (the
+	 * manual: one device per IP address) is attributed to neither. */
+	qsort(ds->ip, (size_t)ds->nip, sizeof(*ds->ip), ip_cmp);
+	int ambiguous = 0;
+	for (int i = 1; i < ds->nip; i++) {
+		if (ip_cmp(&ds->ip[i - 1], &ds->ip[i]) == 0) {
+			ambiguous += ds->ip[i - 1].ext[0] != 0;
+			ds->ip[i - 1].ext[0] = ds->ip[i].ext[0] = 0;
+		}
+	}
+	ds->sorted = 1;
+	return ambiguous;
 }
 
 int
@@ -122,14 +142,14 @@ rec_devset_recorded(const struct rec_devset *ds, const char *ext)
 const char *
 rec_devset_by_ip(const struct rec_devset *ds, const struct rec_addr *a)
 {
-	if (ds == NULL)
+	if (ds == NULL || !ds->sorted)
 		return NULL;
-	struct rec_addr k = *a;
-	k.port = 0;
-	for (int i = 0; i < ds->nip; i++)
-		if (rec_addr_eq(&ds->ip[i].a, &k))
-			return ds->ip[i].ext[0] ? ds->ip[i].ext : NULL;
-	return NULL;
+	struct devip k;
+	memset(&k, 0, sizeof(k));
+	k.a.family = a->family;
+	memcpy(k.a.ip, a->ip, sizeof(k.a.ip));
+	const struct devip *d = bsearch(&k, ds->ip, (size_t)ds->nip, sizeof(*ds->ip), ip_cmp);
+	return d != NULL && d->ext[0] ? d->ext : NULL;
 }
 
 const char *

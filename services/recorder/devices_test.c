@@ -62,6 +62,7 @@ setup(void **state)
 	assert_int_equal(rec_devset_add_recorded(f->ds, "2001", "192.168.5.5"), 0);
 	for (const char *n = "1001\0" "1002\0" "1003\0" "2001\0"; *n; n += strlen(n) + 1)
 		assert_int_equal(rec_devset_add_known(f->ds, n), 0);
+	assert_int_equal(rec_devset_ready(f->ds), 0);
 	*state = f;
 	return 0;
 }
@@ -163,15 +164,28 @@ minet_phones_by_unique_address(void **state)
 	a = addr("192.168.5.6", 40000);
 	assert_null(rec_devset_by_ip(f->ds, &a));
 	/* a second device on the same address: ambiguous, attributed to neither */
-	assert_int_equal(rec_devset_add_recorded(f->ds, "2002", "192.168.5.5"), -1);
+	assert_int_equal(rec_devset_add_recorded(f->ds, "2002", "192.168.5.5"), 0);
+	struct rec_addr v6 = addr("2001:db8::9", 0);
+	assert_int_equal(rec_devset_add_recorded(f->ds, "2004", "2001:db8::9"), 0);
+	/* many others, so the search has something to search */
+	for (int i = 0; i < 300; i++) {
+		char ext[16], ip[32];
+		snprintf(ext, sizeof(ext), "3%03d", i);
+		snprintf(ip, sizeof(ip), "10.9.%d.%d", i / 200, i % 200 + 1);
+		assert_int_equal(rec_devset_add_recorded(f->ds, ext, ip), 0);
+	}
+	assert_null(rec_devset_by_ip(f->ds, &v6)); /* added since ready(): not searched yet */
+	assert_int_equal(rec_devset_ready(f->ds), 1);
 	a = addr("192.168.5.5", 1);
+	assert_null(rec_devset_by_ip(f->ds, &a));
+	assert_string_equal(rec_devset_by_ip(f->ds, &v6), "2004");
+	a = addr("10.9.1.57", 6000);
+	assert_string_equal(rec_devset_by_ip(f->ds, &a), "3256");
+	a = addr("10.9.1.101", 6000);
 	assert_null(rec_devset_by_ip(f->ds, &a));
 	/* bad input */
 	assert_int_equal(rec_devset_add_recorded(f->ds, "2003", "not-an-ip"), -1);
 	assert_int_equal(rec_devset_add_recorded(f->ds, "", NULL), -1);
-	struct rec_addr v6 = addr("2001:db8::9", 0);
-	assert_int_equal(rec_devset_add_recorded(f->ds, "2004", "2001:db8::9"), 0);
-	assert_string_equal(rec_devset_by_ip(f->ds, &v6), "2004");
 }
 
 static void

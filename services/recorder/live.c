@@ -276,12 +276,15 @@ devices_load(struct recorder *rc)
 		if (PQgetvalue(res, i, 2)[0] == 't') {
 			if (rec_devset_add_recorded(ds, ext, ip) != 0)
 				hs_log_warn("mirror.device_ignored", "extension=%s ip=%s note=%s",
-				    hs_logq(ext), hs_logq(ip), hs_logq("address shared or invalid"));
+				    hs_logq(ext), hs_logq(ip), hs_logq("not an address"));
 			nrec++;
 		} else {
 			rec_devset_add_known(ds, ext);
 		}
 	}
+	if (rec_devset_ready(ds) > 0)
+		hs_log_warn("mirror.device_ignored", "note=%s", hs_logq("an IP address is given to "
+		    "several recorded devices: calls from it are attributed to none"));
 	mirror_set_devices(rc->mirror, ds);
 	int known = PQntuples(res) - nrec;
 	if (nrec != rc->devices_recorded || known != rc->devices_known)

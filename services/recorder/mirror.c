@@ -236,7 +236,7 @@ done(void *arg, const struct rec_dialog *dl, const struct rec_engine_done *d)
 		return;
 	}
 	if (!d->recorded)
-		return; /* admitted, but no RTP ever came: nothing to say */
+		return; /* no RTP ever came: it was never asked about */
 	m->active--;
 	report(m, dl, d, "recorded");
 }

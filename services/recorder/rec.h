@@ -764,12 +764,15 @@ struct rec_devset;
 struct rec_devset *rec_devset_new(void);
 void rec_devset_free(struct rec_devset *ds);
 /* A device recorded by mirror capture; ip ("" or NULL: none) for a MiNET phone known by its
- * address.  An address claimed twice is attributed to nobody.  0 or -1. */
+ * address.  0 or -1 (a bad address). */
 int rec_devset_add_recorded(struct rec_devset *ds, const char *ext, const char *ip);
+/* Done adding: sorts the addresses for rec_devset_by_ip; an address claimed by two devices
+ * is attributed to neither.  Returns how many addresses were ambiguous. */
+int rec_devset_ready(struct rec_devset *ds);
 /* One of the PBX's own extension numbers (a party that makes a call internal). */
 int rec_devset_add_known(struct rec_devset *ds, const char *number);
 int rec_devset_recorded(const struct rec_devset *ds, const char *ext);
-/* The recorded MiNET phone at address a (port ignored), or NULL. */
+/* The recorded MiNET phone at address a (port ignored), or NULL (also before ready()). */
 const char *rec_devset_by_ip(const struct rec_devset *ds, const struct rec_addr *a);
 
 enum rec_mirror_verdict {
