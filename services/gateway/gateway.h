@@ -185,6 +185,11 @@ bool gw_bad(struct gw_req *r, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Does s hold a control character (line breaks included)? */
 bool gw_has_ctl(const char *s);
+/* Body field checks (a false return has replied 400 naming the field).  A string: absent
+ * is fine unless required; never null, a control character or longer than max bytes. */
+bool gw_v_str(struct gw_req *r, const char *f, bool required, bool nonempty, size_t max);
+/* A boolean, or absent. */
+bool gw_v_bool(struct gw_req *r, const char *f);
 /* 500 for a failed query, or 409/400 when the SQLSTATE says the input was at fault. */
 void gw_reply_db(struct gw_req *r, const char *sqlstate);
 /* Runs a statement; NULL after replying: 409 with the text conflict for a unique violation

@@ -196,6 +196,32 @@ gw_has_ctl(const char *s)
 	return false;
 }
 
+bool
+gw_v_str(struct gw_req *r, const char *f, bool required, bool nonempty, size_t max)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(r->body, f);
+
+	if (v == NULL)
+		return !required || gw_bad(r, f, "%s is required", f);
+	if (!cJSON_IsString(v))
+		return gw_bad(r, f, "%s must be a string", f);
+	if (nonempty && v->valuestring[0] == '\0')
+		return gw_bad(r, f, "%s must not be empty", f);
+	if (strlen(v->valuestring) > max)
+		return gw_bad(r, f, "%s is longer than %zu bytes", f, max);
+	if (gw_has_ctl(v->valuestring))
+		return gw_bad(r, f, "%s must not contain control characters or line breaks", f);
+	return true;
+}
+
+bool
+gw_v_bool(struct gw_req *r, const char *f)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(r->body, f);
+
+	return v == NULL || cJSON_IsBool(v) || gw_bad(r, f, "%s must be true or false", f);
+}
+
 void
 gw_reply_db(struct gw_req *r, const char *sqlstate)
 {

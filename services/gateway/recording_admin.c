@@ -40,31 +40,6 @@ utf8_len(const char *s)
 	return n;
 }
 
-/* A free-text field: absent is fine; never null, a control character or over max bytes. */
-static bool
-v_text(struct gw_req *r, const char *f, size_t max)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(r->body, f);
-
-	if (v == NULL)
-		return true;
-	if (!cJSON_IsString(v))
-		return gw_bad(r, f, "%s must be a string", f);
-	if (strlen(v->valuestring) > max)
-		return gw_bad(r, f, "%s is longer than %zu bytes", f, max);
-	if (gw_has_ctl(v->valuestring))
-		return gw_bad(r, f, "%s must not contain control characters or line breaks", f);
-	return true;
-}
-
-static bool
-v_bool(struct gw_req *r, const char *f)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(r->body, f);
-
-	return v == NULL || cJSON_IsBool(v) || gw_bad(r, f, "%s must be true or false", f);
-}
-
 /* A body string that must be one of names[] (NULL-ended); *out is it, or NULL when absent. */
 static bool
 v_enum(struct gw_req *r, const char *f, bool required, const char *const *names,
@@ -265,8 +240,8 @@ h_rd_create(struct gw_req *r)
 		return;
 	}
 	if (!v_enum(r, "method", true, methods, METHOD_HINT, &method) || !v_ip(r, &ip) ||
-	    !ip_fits_method(r, ip, method) || !v_text(r, "description", DESC_MAX) ||
-	    !v_bool(r, "enabled"))
+	    !ip_fits_method(r, ip, method) ||
+	    !gw_v_str(r, "description", false, false, DESC_MAX) || !gw_v_bool(r, "enabled"))
 		return;
 	rd_write(r,
 	    "WITH d AS (INSERT INTO recorded_devices (extension, method, ip, description, enabled) "
@@ -293,7 +268,7 @@ h_rd_update(struct gw_req *r)
 		return;
 	}
 	if (!v_enum(r, "method", false, methods, METHOD_HINT, &method) || !v_ip(r, &ip) ||
-	    !v_text(r, "description", DESC_MAX) || !v_bool(r, "enabled"))
+	    !gw_v_str(r, "description", false, false, DESC_MAX) || !gw_v_bool(r, "enabled"))
 		return;
 	/* Whether ip and method fit each other depends on the one the body leaves as it is. */
 	if ((res = gw_run(r, "SELECT method, coalesce(host(ip), '') FROM recorded_devices "
@@ -486,7 +461,7 @@ h_rule_create(struct gw_req *r)
 			gw_bad(r, "value", "value is required: what the call's %s must contain", type);
 		return;
 	}
-	if (!value_ok(r, type, value) || !v_text(r, "description", DESC_MAX))
+	if (!value_ok(r, type, value) || !gw_v_str(r, "description", false, false, DESC_MAX))
 		return;
 	rule_write(r,
 	    "WITH x AS (INSERT INTO recording_rules (list, match_type, value, description) "
@@ -507,7 +482,7 @@ h_rule_update(struct gw_req *r)
 
 	if (!gw_param_id(r, 0, &id) || !list_fits(r) ||
 	    !v_enum(r, "match_type", false, match_types, MATCH_HINT, &type) ||
-	    !v_text(r, "description", DESC_MAX))
+	    !gw_v_str(r, "description", false, false, DESC_MAX))
 		return;
 	if (gw_body_has(r, "value") && value == NULL) {
 		gw_bad(r, "value", "value must be a string");

@@ -34,33 +34,13 @@
 
 /* ---- helpers ----------------------------------------------------------------------------- */
 
-/* A string field: absent is fine unless required; never null, a control character (line
- * breaks included) or longer than max bytes. */
-static bool
-v_str(struct gw_req *r, const char *f, bool required, bool nonempty, size_t max)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(r->body, f);
-
-	if (v == NULL)
-		return !required || gw_bad(r, f, "%s is required", f);
-	if (!cJSON_IsString(v))
-		return gw_bad(r, f, "%s must be a string", f);
-	if (nonempty && v->valuestring[0] == '\0')
-		return gw_bad(r, f, "%s must not be empty", f);
-	if (strlen(v->valuestring) > max)
-		return gw_bad(r, f, "%s is longer than %zu bytes", f, max);
-	if (gw_has_ctl(v->valuestring))
-		return gw_bad(r, f, "%s must not contain control characters or line breaks", f);
-	return true;
-}
-
 /* A host name or IP address (or empty). */
 static bool
 v_host(struct gw_req *r, const char *f, bool required)
 {
 	const char *s;
 
-	if (!v_str(r, f, required, false, 253))
+	if (!gw_v_str(r, f, required, false, 253))
 		return false;
 	if ((s = gw_body_str(r, f)) == NULL)
 		return true;
@@ -85,14 +65,6 @@ v_int(struct gw_req *r, const char *f, bool required, long long lo, long long hi
 	if (out != NULL)
 		*out = (long long)v->valuedouble;
 	return true;
-}
-
-static bool
-v_bool(struct gw_req *r, const char *f)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(r->body, f);
-
-	return v == NULL || cJSON_IsBool(v) || gw_bad(r, f, "%s must be true or false", f);
 }
 
 /* A query-string value: 1 present (and not empty), 0 absent; -1 after replying 400. */
@@ -234,7 +206,7 @@ static bool
 server_body_ok(struct gw_req *r, bool create)
 {
 	return v_int(r, "id", false, 1, 99, NULL) &&
-	    v_str(r, "name", create, true, 128) && v_host(r, "host", false) && v_roles(r);
+	    gw_v_str(r, "name", create, true, 128) && v_host(r, "host", false) && v_roles(r);
 }
 
 static void
@@ -359,9 +331,9 @@ ps_body_ok(struct gw_req *r)
 	    strcmp(t->valuestring, "mivoice-office-250") == 0)))
 		return gw_bad(r, "type", "type must be \"" PS_TYPE "\"");
 	return v_int(r, "id", false, 1, 1, NULL) &&
-	    v_str(r, "name", false, true, 128) && v_host(r, "host", false) &&
-	    v_int(r, "port", false, 1, 65535, NULL) && v_str(r, "password", false, false, 255) &&
-	    v_bool(r, "enabled");
+	    gw_v_str(r, "name", false, true, 128) && v_host(r, "host", false) &&
+	    v_int(r, "port", false, 1, 65535, NULL) && gw_v_str(r, "password", false, false, 255) &&
+	    gw_v_bool(r, "enabled");
 }
 
 static void
@@ -597,9 +569,9 @@ h_email_put(struct gw_req *r)
 	}
 	/* Each field on its own first, then the whole as it will be once saved. */
 	for (size_t i = 0; i < 5; i++)
-		if (!v_str(r, strs[i], false, false, maxlen[i]))
+		if (!gw_v_str(r, strs[i], false, false, maxlen[i]))
 			goto out;
-	if (!v_host(r, "server", false) || !v_bool(r, "auth") || !v_bool(r, "ssl") ||
+	if (!v_host(r, "server", false) || !gw_v_bool(r, "auth") || !gw_v_bool(r, "ssl") ||
 	    !v_int(r, "port", false, 1, 65535, &port) ||
 	    !v_int(r, "alarm_interval_minutes", false, 1, 10080, &interval) ||
 	    !mail_conf_load(r, &c))
@@ -686,7 +658,7 @@ h_email_test(struct gw_req *r)
 	cJSON *audit;
 	hs_err e;
 
-	if (!v_str(r, "to", true, true, 254) || !mail_conf_load(r, &c))
+	if (!gw_v_str(r, "to", true, true, 254) || !mail_conf_load(r, &c))
 		return;
 	if (c.server[0] == '\0' || c.from[0] == '\0') {
 		gw_reply_error(r, 409, "conflict", NULL,
