@@ -150,25 +150,39 @@ rd_conflict(struct gw_req *r, const char *ext, const char *ip)
 		gw_reply_error(r, 409, "conflict", NULL, "it already exists");
 }
 
+/* Runs sql with the body as $1 and extra (at most 3) after it: 1 with *res, 0 after
+ * replying (no body), -1 with the SQLSTATE in st for the caller to answer. */
+static int
+body_q(struct gw_req *r, const char *sql, int n, const char **extra, PGresult **res,
+    char st[6])
+{
+	const char *p[4];
+	char *b = gw_body_text(r);
+	hs_err e;
+
+	if (b == NULL)
+		return 0;
+	p[0] = b;
+	for (int i = 0; i < n && i < 3; i++)
+		p[i + 1] = extra[i];
+	e = gw_db_q(r->db, sql, (n < 3 ? n : 3) + 1, p, res, st);
+	free(b);
+	return e == HS_OK ? 1 : -1;
+}
+
 /* Runs a write of recorded_devices answering RD_OBJ; replies (409 for a taken extension or
  * address) and audits.  Params: $1 the body, then extra. */
 static void
 rd_write(struct gw_req *r, const char *sql, int n, const char **extra, int status,
     const char *action, const char *ext, const char *ip)
 {
-	const char *p[4];
-	char *b = gw_body_text(r), st[6];
+	char st[6];
 	PGresult *res;
-	hs_err e;
+	int q = body_q(r, sql, n, extra, &res, st);
 
-	if (b == NULL)
+	if (q == 0)
 		return;
-	p[0] = b;
-	for (int i = 0; i < n && i < 3; i++)
-		p[i + 1] = extra[i];
-	e = gw_db_q(r->db, sql, (n < 3 ? n : 3) + 1, p, &res, st);
-	free(b);
-	if (e != HS_OK) {
+	if (q < 0) {
 		if (strcmp(st, "23505") == 0)
 			rd_conflict(r, ext, ip);
 		else
@@ -393,20 +407,14 @@ static void
 rule_write(struct gw_req *r, const char *sql, int n, const char **extra, int status,
     const char *action, const char *type, const char *value)
 {
-	char *b = gw_body_text(r), st[6], id[24];
-	const char *p[4];
+	char st[6], id[24];
 	cJSON *d;
 	PGresult *res;
-	hs_err e;
+	int q = body_q(r, sql, n, extra, &res, st);
 
-	if (b == NULL)
+	if (q == 0)
 		return;
-	p[0] = b;
-	for (int i = 0; i < n && i < 3; i++)
-		p[i + 1] = extra[i];
-	e = gw_db_q(r->db, sql, (n < 3 ? n : 3) + 1, p, &res, st);
-	free(b);
-	if (e != HS_OK) {
+	if (q < 0) {
 		if (strcmp(st, "23505") == 0)
 			gw_reply_error(r, 409, "conflict", "value", "the %s list already has the %s "
 			    "entry \"%s\"", list_of(r), type, value);
