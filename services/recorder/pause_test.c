@@ -238,6 +238,29 @@ test_api_pause_resume(void **state)
 	cJSON_Delete(m);
 }
 
+/* The sender runs ahead of the resume's clock: audio already placed past it went in
+ * silenced, and the span says so (it ends where the held audio ends, not at the clock). */
+static void
+test_resume_behind_placed_audio(void **state)
+{
+	struct fix *f = *state;
+	int64_t at;
+	open_call(f);
+	for (int i = 0; i < 25; i++)
+		send_audio(f, i);
+	assert_int_equal(rec_call_pause(f->c, T0 + 500000, "api", &at), 0);
+	for (int i = 25; i < 60; i++) /* placed up to 1200 ms */
+		send_audio(f, i);
+	assert_int_equal(rec_call_resume(f->c, T0 + 1000000, &at), 0);
+	assert_int_equal(at, 1200);
+	for (int i = 60; i < NPKT; i++)
+		send_audio(f, i);
+	cJSON *m = close_call(f);
+	assert_silent_exactly(4000, 9600, NULL, 0);
+	assert_span(m, 0, 500, 1200, "api");
+	cJSON_Delete(m);
+}
+
 static void
 test_closed_while_paused(void **state)
 {
@@ -349,6 +372,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_api_pause_resume, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resume_behind_placed_audio, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_closed_while_paused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_spans, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dtmf_sequences, setup, teardown),

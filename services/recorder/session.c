@@ -150,7 +150,13 @@ rec_call_pause(struct rec_call *c, int64_t at_us, const char *by, int64_t *at_ms
 int
 rec_call_resume(struct rec_call *c, int64_t at_us, int64_t *at_ms)
 {
-	return resume_at(c, pos_of(c, at_us), at_ms);
+	/* Audio is placed by its RTP timestamps, which may run ahead of this clock (a sender
+	 * that started late and caught up): what is placed past now went in silenced, so the
+	 * span honestly ends where the held audio ends. */
+	int64_t pos = pos_of(c, at_us);
+	if (c->paused && pos < (int64_t)c->mix.hi)
+		pos = (int64_t)c->mix.hi;
+	return resume_at(c, pos, at_ms);
 }
 
 /* A new telephone-event digit at pos: the pause and resume sequences (either direction). */
