@@ -38,7 +38,8 @@
 	X(CALL_ENDED, "call.ended", "cti-host", "CC events") \
 	X(CALL_CLEARED, "call.cleared", "cti-host", "a call left the live model") \
 	X(LOGGER_PROGRESS, "logger.progress", "logger", "how far the database is written; at most once a second while writing") \
-	X(RECORDING_STORED, "recording.stored", "recorder", "a recording was sealed (encrypted, signed) and its recordings row written")
+	X(RECORDING_STORED, "recording.stored", "recorder", "a recording was sealed (encrypted, signed) and its recordings row written") \
+	X(RECORDING_RAC_INVOKED, "recording.rac_invoked", "cti-host", "Record-A-Call was invoked (_EF) for a recorded extension on a call, with the PBX's answer")
 
 /* Commands (REQ/REP).  X(const, "wire.name", "served by", "meaning") */
 #define HS_COMMAND_LIST(X)                                                                 \

@@ -6,7 +6,8 @@
  * and the command/confirmation bookkeeping; startup.c runs the start-up sequence of oai.md
  * 6.1 on every new session; state.c turns events into the model of devices, calls, agents
  * and hunt groups and asks publish.c to tell the bus; cmd.c answers bus commands by sending
- * OAI commands and waiting for their confirmations.
+ * OAI commands and waiting for their confirmations; rac.c decides, and rac_invoke.c sends,
+ * the Record-A-Call invocations for the extensions recorded that way.
  */
 #ifndef HS_CTI_H
 #define HS_CTI_H
@@ -83,6 +84,58 @@ struct cti_link {
 	int nunknown_seen;
 };
 
+/* ---- Record-A-Call ---------------------------------------------------------------------- */
+
+/* recorded_devices.extension is at most 32 characters (migration 0007). */
+#define CTI_RAC_EXT_MAX 33
+/* Recorded extensions one call can reach over its life (transfers, conferences); past that
+ * no more are invoked for the call (a limit, not a retry). */
+#define CTI_RAC_PER_CALL 16
+/* oai.md 5.15: the default dialled code when _QX list 8 does not name the feature. */
+#define CTI_RAC_DEFAULT_CODE "385"
+
+/* The extensions recorded by Record-A-Call, sorted and unique, for bsearch. */
+struct cti_rac_set {
+	char (*ext)[CTI_RAC_EXT_MAX];
+	size_t n;
+};
+
+/* The extensions a call has invoked Record-A-Call for (or taken as invoked). */
+struct cti_rac_done {
+	char ext[CTI_RAC_PER_CALL][CTI_RAC_EXT_MAX];
+	int n;
+};
+
+enum cti_rac_decision {
+	CTI_RAC_INVOKE,            /* send _EF now */
+	CTI_RAC_ASSUME,            /* flag as invoked without sending (see rac.c) */
+	CTI_RAC_NOT_CONNECTED,
+	CTI_RAC_NOT_TALKING,       /* connected to a call still ringing (internal) */
+	CTI_RAC_NOT_LISTED,
+	CTI_RAC_ALREADY,
+	CTI_RAC_LINK_DOWN,         /* not now: checked again when the link is up */
+	CTI_RAC_FULL,              /* CTI_RAC_PER_CALL reached for this call */
+};
+
+/* What is known of a party when it is checked. */
+struct cti_rac_ctx {
+	bool link_up;
+	bool talking;              /* the call was answered, or went out on a trunk */
+	bool snapshot;             /* the event is part of a resync snapshot */
+	bool first_session;        /* ... of this process's first session with the PBX */
+};
+
+struct cti_rac {
+	struct cti_rac_set set;
+	bool loaded;               /* the set was read at least once */
+	bool load_failed;          /* the last read failed (logged once until one works) */
+	char code[16];             /* the site's dialled code, from _QX list 8 or the default */
+	bool code_from_pbx;
+	bool default_logged;
+	unsigned sessions_up;      /* sessions that completed their start-up */
+	unsigned long long sent, ok, failed, timeouts, assumed;
+};
+
 /* ---- live state ------------------------------------------------------------------------- */
 
 enum cti_dev_kind {
@@ -110,6 +163,7 @@ struct cti_call {
 	char account[32], hunt_group[24];
 	bool answered;
 	bool stale;               /* not yet seen in the resync of this session */
+	struct cti_rac_done rac;  /* extensions Record-A-Call was invoked for on this call */
 };
 
 struct cti_device {
@@ -164,6 +218,7 @@ struct cti {
 	hs_map *xrefs;            /* monitor cross-reference id -> device number (strdup) */
 	struct cti_node nodes[CTI_MAX_NODES];
 	int nnodes;
+	struct cti_rac rac;
 
 	unsigned long long events_in;
 };
@@ -204,6 +259,41 @@ cJSON *cti_device_json(const struct cti_device *d);
 cJSON *cti_call_json(const struct cti_call *c);
 const char *cti_agent_state_name(enum cti_agent_state s);
 
+/* rac.c: pure decisions, no I/O */
+void cti_rac_set_free(struct cti_rac_set *s);
+/* Replaces the set's contents with exts (any order, duplicates and blanks dropped). */
+hs_err cti_rac_set_assign(struct cti_rac_set *s, const char *const *exts, size_t n);
+bool cti_rac_set_has(const struct cti_rac_set *s, const char *ext);
+bool cti_rac_done_has(const struct cti_rac_done *d, const char *ext);
+/* Flags ext; false when the call's list is full. */
+bool cti_rac_done_add(struct cti_rac_done *d, const char *ext);
+enum cti_rac_decision cti_rac_decide(const struct cti_rac_set *s, const struct cti_rac_done *d,
+    const char *ext, char lcs, const struct cti_rac_ctx *ctx);
+const char *cti_rac_decision_name(enum cti_rac_decision d);
+/* Lower-case letters and digits of name, the rest dropped: "Record-A-Call" -> "recordacall". */
+void cti_rac_feature_norm(const char *name, char *out, size_t cap);
+bool cti_rac_feature_is_rac(const char *name);
+/* A dialled feature code as the PBX lists it: 1-8 of 0-9 * #. */
+bool cti_rac_code_ok(const char *code);
+/* The _EF Extension/Feature_String for a connected party: "!" + code.  -1 on a bad code or
+ * a short buffer. */
+int cti_rac_feature_string(const char *code, char *out, size_t cap);
+
+/* rac_invoke.c: the decisions applied to the live model, the _EF and its outcome */
+void cti_rac_init(struct cti *cti);
+void cti_rac_fini(struct cti *cti);
+/* After a call event: checks every connected party of c. */
+void cti_rac_check_call(struct cti *cti, struct cti_call *c, bool snapshot);
+/* The set changed: checks every call (parties connected now and not yet invoked). */
+void cti_rac_sweep(struct cti *cti);
+/* A session completed its start-up: what waited for the link is invoked now. */
+void cti_rac_link_up(struct cti *cti);
+/* A conference merged call from into call into: from's flags carry over. */
+void cti_rac_merge(struct cti_call *into, const struct cti_call *from);
+/* The start-up step: _QX list 8 answered (m NULL on no answer). */
+void cti_rac_features(struct cti *cti, const struct oai_msg *m);
+cJSON *cti_rac_json(const struct cti *cti);
+
 /* publish.c */
 void cti_publish(struct cti *cti, const char *topic, cJSON *body);
 void cti_publish_link(struct cti *cti);
@@ -217,5 +307,7 @@ int cti_db_prepare(struct cti *cti);
 int cti_db_load_phone_system(struct cti *cti);
 int cti_db_save_devices(struct cti *cti);
 void cti_db_save_link_info(struct cti *cti);
+/* Reads the Record-A-Call extensions; on failure keeps the last set (logged once). */
+int cti_db_load_rac(struct cti *cti);
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * db.c - what cti-host reads from and writes to PostgreSQL: the phone system it connects to,
- * and the devices, agents and hunt groups it downloads from the PBX (one transaction per
- * import, so readers never see half a device list).
+ * the extensions recorded by Record-A-Call, and the devices, agents and hunt groups it
+ * downloads from the PBX (one transaction per import, so readers never see half a device
+ * list).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,9 @@ static const struct {
 	{ "cti_node_default",
 	    "UPDATE pbx_nodes SET is_default = true WHERE node = (SELECT min(node) FROM "
 	    "pbx_nodes) AND NOT EXISTS (SELECT 1 FROM pbx_nodes WHERE is_default)" },
+	{ "cti_rac_devices",
+	    "SELECT extension FROM recorded_devices WHERE method = 'rac' AND enabled "
+	    "ORDER BY extension" },
 	{ "cti_ps_info",
 	    "UPDATE phone_systems SET ct_gateway = $1::boolean, protocol_version = $2, "
 	    "software_version = $3, last_import_at = now() WHERE id = 1" },
@@ -164,4 +168,44 @@ cti_db_save_link_info(struct cti *cti)
 
 	if (hs_db_exec(cti->svc->db, "cti_ps_info", 3, p, NULL) != HS_OK)
 		hs_log_warn("phone_system.info", "err=%s", hs_logq(hs_db_error(cti->svc->db)));
+}
+
+int
+cti_db_load_rac(struct cti *cti)
+{
+	struct cti_rac *rac = &cti->rac;
+	PGresult *res;
+	const char **exts;
+	size_t n, before = rac->set.n;
+	hs_err e;
+
+	if (hs_db_exec(cti->svc->db, "cti_rac_devices", 0, NULL, &res) != HS_OK) {
+		/* The next NOTIFY or reconnect reads it again; until then the last set stands. */
+		if (!rac->load_failed)
+			hs_log_warn("rac.devices_load", "err=%s devices=%zu note=%s",
+			    hs_logq(hs_db_error(cti->svc->db)), rac->set.n,
+			    hs_logq("keeping the last Record-A-Call devices"));
+		rac->load_failed = true;
+		return -1;
+	}
+	n = (size_t)PQntuples(res);
+	if ((exts = calloc(n > 0 ? n : 1, sizeof(*exts))) == NULL) {
+		PQclear(res);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		exts[i] = PQgetvalue(res, (int)i, 0);
+	e = cti_rac_set_assign(&rac->set, exts, n);
+	free(exts);
+	PQclear(res);
+	if (e != HS_OK)
+		return -1;
+	if (!rac->loaded || rac->load_failed || before != rac->set.n)
+		hs_log_info("rac.devices", "devices=%zu", rac->set.n);
+	rac->loaded = true;
+	rac->load_failed = false;
+	/* A device listed while it talks is recorded from now, as the manual has it
+	 * ("immediately"). */
+	cti_rac_sweep(cti);
+	return 0;
 }

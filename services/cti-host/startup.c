@@ -4,12 +4,14 @@
  * One command at a time, each step started from the confirmation of the one before:
  *
  *   NA (CT Gateway only) -> QX stations -> QX trunks -> QX hunt groups -> QX agents
- *   -> QX nodes -> (devices saved to PostgreSQL) -> MS all stations -> MS each hunt group -> MS all
- *   trunks -> MS system -> QH each ACD/UCD group -> RR (full resync) ... RD -> link up
+ *   -> QX nodes -> (devices saved to PostgreSQL) -> QX features -> MS all stations -> MS each
+ *   hunt group -> MS all trunks -> MS system -> QH each ACD/UCD group -> RR (full resync) ...
+ *   RD -> link up
  *
  * A failed inventory or station monitor ends the session (the link backs off and tries again:
  * without them the model would be wrong).  Trunk, hunt-group and system monitors are useful
- * but not vital: a refusal is logged and the sequence goes on.
+ * but not vital: a refusal is logged and the sequence goes on.  The feature list only gives
+ * the site's Record-A-Call code; without it the default code is used (rac_invoke.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +26,7 @@ enum step {
 	STEP_QX_HUNT,
 	STEP_QX_AGENTS,
 	STEP_QX_NODES,
+	STEP_QX_FEATURES,
 	STEP_MS_STATIONS,
 	STEP_MS_HUNT,   /* one per hunt group */
 	STEP_MS_TRUNKS,
@@ -110,7 +113,7 @@ qx_done(struct cti *cti, void *arg, const struct oai_msg *m)
 		/* Older PBXs may not know the node list: one node, from RS, will do. */
 		hs_log_warn("startup.nodes", "note=%s", hs_logq("node list refused; going on"));
 		cti_db_save_devices(cti);
-		next(cti, STEP_MS_STATIONS);
+		next(cti, STEP_QX_FEATURES);
 		return;
 	}
 	if (!ok(m)) {
@@ -183,13 +186,24 @@ qx_done(struct cti *cti, void *arg, const struct oai_msg *m)
 	case OAI_QXL_ACD_AGENT: next(cti, STEP_QX_NODES); break;
 	default:
 		cti_db_save_devices(cti);
-		next(cti, STEP_MS_STATIONS);
+		next(cti, STEP_QX_FEATURES);
 		break;
 	}
 }
 
+/* Never ends the session: a PBX that does not list its features still gets the default. */
 static void
-send_qx(struct cti *cti, int list, unsigned mask)
+features_done(struct cti *cti, void *arg, const struct oai_msg *m)
+{
+	(void)arg;
+	if (stale(cti))
+		return;
+	cti_rac_features(cti, m);
+	next(cti, STEP_MS_STATIONS);
+}
+
+static int
+submit_qx(struct cti *cti, int list, unsigned mask, cti_cf_cb cb)
 {
 	struct oai_build b;
 	char buf[256];
@@ -204,8 +218,14 @@ send_qx(struct cti *cti, int list, unsigned mask)
 	}
 	oai_build_int(&b, OAI_F_RESPONSE_MODE, 1);
 	oai_build_int(&b, OAI_F_RESPONSE_SIZE, 1);
-	if (cti_link_submit(cti, &b, inv, OAI_CMD_QX, CTI_CMD_TIMEOUT_MS * 4, qx_done,
-		(void *)(intptr_t)list) != 0)
+	return cti_link_submit(cti, &b, inv, OAI_CMD_QX, CTI_CMD_TIMEOUT_MS * 4, cb,
+	    (void *)(intptr_t)list);
+}
+
+static void
+send_qx(struct cti *cti, int list, unsigned mask)
+{
+	if (submit_qx(cti, list, mask, qx_done) != 0)
 		fail(cti, "sending _QX", NULL);
 }
 
@@ -319,6 +339,7 @@ cti_startup_rd(struct cti *cti, const struct oai_msg *m)
 	cti->link.nop_unanswered = 0;
 	cti_db_save_link_info(cti);
 	cti_link_up(cti);
+	cti_rac_link_up(cti);
 }
 
 static void
@@ -362,6 +383,14 @@ step_run(struct cti *cti)
 		send_qx(cti, OAI_QXL_NODE_DATA,
 		    OAI_QXM_NODE_DATA_DESCRIPTION | OAI_QXM_NODE_DATA_PROTOCOL_VERSION |
 			OAI_QXM_NODE_DATA_KSU_VERSION);
+		return;
+	case STEP_QX_FEATURES:
+		if (submit_qx(cti, OAI_QXL_FEATURE, OAI_QXM_FEATURE_NUMBER | OAI_QXM_FEATURE_NAME,
+			features_done) != 0) {
+			/* Not this step's to end the session: the next command finds out. */
+			cti_rac_features(cti, NULL);
+			next(cti, STEP_MS_STATIONS);
+		}
 		return;
 	case STEP_MS_STATIONS:
 		send_ms(cti, "", OAI_MONITOR_ALL_STATIONS, false, STEP_MS_STATIONS);

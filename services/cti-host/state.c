@@ -18,6 +18,10 @@
  * leaves the model, device.state when a device's state, DND, forward or online status
  * changes, agent.state when an agent's state changes, huntgroup.queue when the number of
  * calls waiting in a hunt group changes.
+ *
+ * After each call event the call's connected parties are handed to rac_invoke.c, which
+ * invokes Record-A-Call once per (call, extension) for the extensions that are recorded so;
+ * the per-call flags live in the call (struct cti_call.rac) and die with it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -496,8 +500,10 @@ call_event(struct cti *cti, const struct oai_msg *m, enum oai_event ev)
 		if (oai_msg_iter(m, OAI_F_PARTY_EXT, &it) == OAI_OK)
 			while (oai_iter_next(&it))
 				party_set(cti, c, oai_iter_str(&it, OAI_F_PARTY_EXT), 'C');
-		if (c2 != NULL && c2 != c)
+		if (c2 != NULL && c2 != c) {
+			cti_rac_merge(c, c2);
 			call_remove(cti, c2, "merged into a conference");
+		}
 		break;
 	}
 	case OAI_EV_FA:
@@ -535,6 +541,8 @@ call_event(struct cti *cti, const struct oai_msg *m, enum oai_event ev)
 
 	if (c == NULL)
 		return;
+	/* Record-A-Call for the extensions this event left talking (rac_invoke.c). */
+	cti_rac_check_call(cti, c, oai_msg_has(m, OAI_F_RESYNC));
 	if (ev == OAI_EV_CC)
 		call_remove(cti, c, "cleared");
 	else if (c->nparties == 0)

@@ -96,3 +96,56 @@ class Pbxsim:
             os.rmdir(self.sockdir)
         except OSError:
             pass
+
+
+class OaiClient:
+    """A bare System OAI client (oai.md 1-3) for tests that send commands to pbxsim
+    themselves: the login frame, length-prefixed frames, and command() returning the CF's
+    fields.  Events that arrive before a CF are kept in self.events."""
+
+    def __init__(self, port, password="", app="pytest", host="127.0.0.1", timeout=10):
+        self.sock = socket.create_connection((host, port), timeout=timeout)
+        self.buf = b""
+        self.events = []
+        self.invoke = 0
+        body = b"\x87" + password.encode("latin-1") + b"\x00" + app.encode("latin-1") + b"\x00"
+        self.sock.sendall(len(body).to_bytes(4, "little") + body)
+        deadline = time.time() + timeout
+        while True:  # RS, then RD: the PBX's power-up resync (oai.md 2.2)
+            f = self.read(deadline - time.time())
+            if f[1] == "RD":
+                break
+
+    def _fill(self, n, timeout):
+        self.sock.settimeout(max(timeout, 0.01))
+        while len(self.buf) < n:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("pbxsim closed the OAI session")
+            self.buf += chunk
+
+    def read(self, timeout=10):
+        """One message as its list of fields (pipe quoting is not undone)."""
+        self._fill(4, timeout)
+        n = int.from_bytes(self.buf[:4], "little")
+        self._fill(4 + n, timeout)
+        text = self.buf[4:4 + n].decode("latin-1").rstrip("\r\n\x00")
+        self.buf = self.buf[4 + n:]
+        return text.split(",")
+
+    def command(self, code, *args, timeout=10):
+        """Sends `code,<invoke>,args...` and returns the CF's fields from the outcome on
+        ([outcome, extra...], outcome as an int)."""
+        self.invoke += 1
+        text = ",".join([code, str(self.invoke), *map(str, args)]) + "\r"
+        data = text.encode("latin-1")
+        self.sock.sendall(len(data).to_bytes(4, "little") + data)
+        deadline = time.time() + timeout
+        while True:
+            f = self.read(deadline - time.time())
+            if len(f) > 4 and f[1] == "CF" and f[2] == code and f[3] == str(self.invoke):
+                return [int(f[4])] + f[5:]
+            self.events.append(f)
+
+    def close(self):
+        self.sock.close()

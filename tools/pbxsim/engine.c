@@ -308,6 +308,10 @@ eng_call_end(struct engine *e, struct eng_call *c, struct eng_dev *cleared_by,
 
 	while (c->np > 0)
 		eng_party_del(e, c, c->p[c->np - 1].dev);
+	/* Parties merged into a conference left without eng_party_del: the call's end covers
+	 * them. */
+	if (e->ops.left != NULL)
+		e->ops.left(e->arg, c->id, NULL);
 	for (pp = &e->calls; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == c) {
 			*pp = c->next;
@@ -356,6 +360,8 @@ eng_party_del(struct engine *e, struct eng_call *c, struct eng_dev *dev)
 		return;
 	memmove(&c->p[i], &c->p[i + 1], (size_t)(c->np - i - 1) * sizeof(c->p[0]));
 	c->np--;
+	if (e->ops.left != NULL)
+		e->ops.left(e->arg, c->id, dev->number);
 	if (c->noanswer_dev == dev) {
 		c->noanswer_dev = NULL;
 		c->t_noanswer = 0;

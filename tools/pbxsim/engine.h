@@ -93,6 +93,11 @@ struct engine_ops {
 	/* Monotonic ms (timers) and epoch ms (truth).  Required. */
 	int64_t (*now)(void *arg);
 	int64_t (*wall)(void *arg);
+	/* Device dev is no longer a party of call id (hung up, cleared, transferred away,
+	 * merged into a conference); dev NULL: the call itself ended (after its parties).
+	 * Only a report: the callback must not call the engine.  Optional (Record-A-Call
+	 * legs end here: pbxsim.c). */
+	void (*left)(void *arg, const char *id, const char *dev);
 };
 
 struct engine_stats {
@@ -141,6 +146,15 @@ bool engine_has_device(const struct engine *e, const char *number);
 const char *engine_agent_at(const struct engine *e, const char *station);
 /* Does the call exist? */
 bool engine_has_call(const struct engine *e, const char *id);
+/*
+ * Is station dev talking (LCS C in an answered call) in call id (NULL or "": its active
+ * call)?  0
+ * with the Call_ID in out; else the outcome with engine_error(): 9 no such device, 3 not a
+ * station that can talk (trunk, hunt group, phantom, voice mail), 8 no such call, 14 not a
+ * party of that call, 16 in it but not talking (ringing, held, calling a station that
+ * still rings) or in no active call.
+ */
+int engine_connected(struct engine *e, const char *dev, const char *id, char out[ENG_ID_MAX]);
 
 /*
  * _QH: the entries of hunt group pilot (agents with their station and ACD/UCD_Mode, or the

@@ -212,6 +212,43 @@ engine_forward_of(const struct engine *e, const char *ext, char *type, char *des
 	return true;
 }
 
+int
+engine_connected(struct engine *e, const char *dev, const char *id, char out[ENG_ID_MAX])
+{
+	struct eng_dev *d = eng_dev(e, dev);
+	struct eng_call *c;
+
+	out[0] = '\0';
+	if (d == NULL)
+		return eng_fail(e, OAI_OUTCOME_INVALID_DEVICE_IDENTIFIER, "no device %s", dev);
+	if (d->kind != ENG_STATION || !site_ext_can_call(d->ext))
+		return eng_fail(e, OAI_OUTCOME_INCOMPATIBLE_WITH_OBJECT, "%s is not a station that "
+		    "talks", dev);
+	if (id == NULL || *id == '\0') {
+		for (c = e->calls; c != NULL; c = c->next)
+			if (eng_lcs(c, d) == OAI_LCS_CONNECTED && c->answered)
+				break;
+		if (c == NULL)
+			return eng_fail(e, OAI_OUTCOME_NO_ACTIVE_CALL, "%s is talking in no call",
+			    dev);
+	} else {
+		if ((c = eng_call(e, id)) == NULL)
+			return eng_fail(e, OAI_OUTCOME_INVALID_CALL_IDENTIFIER, "no call %s", id);
+		if (eng_lcs(c, d) == OAI_LCS_NULL)
+			return eng_fail(e, OAI_OUTCOME_INVALID_OBJECT_STATE, "%s is not in call %s",
+			    dev, id);
+		if (eng_lcs(c, d) != OAI_LCS_CONNECTED)
+			return eng_fail(e, OAI_OUTCOME_NO_ACTIVE_CALL, "%s is not connected in call "
+			    "%s (state %c)", dev, id, eng_lcs(c, d));
+		/* The caller of a call that still rings is connected, but nobody talks yet. */
+		if (!c->answered)
+			return eng_fail(e, OAI_OUTCOME_NO_ACTIVE_CALL, "call %s is not answered yet",
+			    id);
+	}
+	snprintf(out, ENG_ID_MAX, "%s", c->id);
+	return 0;
+}
+
 size_t
 engine_calls_at(const struct engine *e, const char *dev, char (*ids)[ENG_ID_MAX], char *lcs,
     size_t max)

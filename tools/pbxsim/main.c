@@ -33,7 +33,10 @@ usage(void)
 	    "  -x  speed factor: times and durations divided by it\n"
 	    "  --now  start the scenario at once, not at the first OAI start-up\n"
 	    "  -E  exit when the scenario is done                -C  control socket path\n"
-	    "  -v  debug logging: every frame in and out\n");
+	    "  -v  debug logging: every frame in and out\n"
+	    "A site with [record_a_call] answers _EF Record-A-Call (its feature code) on a\n"
+	    "connected station with a SIP call to that voice mail, streaming G.711 until the\n"
+	    "station leaves the call; each leg is a \"rac\" truth line (README.md).\n");
 	exit(100);
 }
 
@@ -187,12 +190,16 @@ main(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (hs_loop_init(&p.loop, on_signal, &p) != HS_OK || (p.uv = hs_loop_uv(p.loop)) == NULL ||
-	    pbxsim_init(&p) != HS_OK) {
+	if (hs_loop_init(&p.loop, on_signal, &p) != HS_OK || (p.uv = hs_loop_uv(p.loop)) == NULL) {
 		fprintf(stderr, "hookswitch-pbxsim: out of memory\n");
 		return 1;
 	}
-	if (server_start(&p, &so) != HS_OK ||
+	if ((rc = pbxsim_init(&p)) == HS_ENOMEM) {
+		fprintf(stderr, "hookswitch-pbxsim: out of memory\n");
+		return 1;
+	}
+	if (rc != HS_OK ||
+	    server_start(&p, &so) != HS_OK ||
 	    (ctl_path != NULL && control_start(&p, ctl_path) != HS_OK)) {
 		p.exit_code = 1;
 		scenario_free(scn);

@@ -8,6 +8,7 @@
  *   runner.c   scenario and load actions on a timer, and the one function that runs an
  *              action (also used by the control socket)
  *   control.c  the control socket: one line per request, one JSON line per answer
+ *   sipvm.c    Record-A-Call legs: SIP calls to the site's SIP voice mail (its own thread)
  *   pbxsim.c   the wiring: engine callbacks, the engine timer, clean stop
  *   main.c     options
  *
@@ -25,6 +26,7 @@
 #include "engine.h"
 #include "loop.h"
 #include "scenario.h"
+#include "sipvm.h"
 #include "site.h"
 #include "truth.h"
 
@@ -41,6 +43,7 @@ struct pbxsim {
 	struct server *srv;
 	struct runner *run;
 	struct control *ctl;
+	sipvm *vm;                /* [record_a_call] legs; NULL without the section */
 	uv_timer_t eng_timer;     /* the engine's earliest deadline */
 	bool eng_timer_init;
 	double speed;             /* -x: scenario times and site durations divided by it */
@@ -51,7 +54,8 @@ struct pbxsim {
 
 /* ---- pbxsim.c --------------------------------------------------------------------------- */
 
-/* Creates the engine (with the callbacks below) and its timer.  HS_ENOMEM. */
+/* Creates the engine (with the callbacks below) and its timer, and the Record-A-Call SIP
+ * thread when the site has one.  HS_ENOMEM, HS_EIO (the SIP side, logged). */
 hs_err pbxsim_init(struct pbxsim *p);
 /* Stops everything so the loop runs out (signals, -E, the control socket's quit). */
 void pbxsim_stop(struct pbxsim *p, const char *why);

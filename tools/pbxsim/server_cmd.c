@@ -9,6 +9,7 @@
  * that every command gets exactly one CF and the CF comes before the events the command
  * causes.  Handlers that change calls only translate arguments and outcomes: the engine
  * decides.  _NA on a direct PBX: outcome 45 (Invalid_Command), as for any Gateway command.
+ * _EF simulates one feature, Record-A-Call (sipvm.c); any other code is Invalid_Feature.
  *
  * Adding a command: a handler (srv_cmd_fn), its line in cmds[], and a line in README.md.
  */
@@ -18,6 +19,7 @@
 
 #include "log.h"
 #include "server_int.h"
+#include "sipvm.h"
 
 /* ---- confirmations ---------------------------------------------------------------------- */
 
@@ -343,6 +345,53 @@ cmd_sa(struct session *s, const struct oai_msg *m, enum oai_cmd cmd, const char 
 	    (enum scn_agent_op)ops[st], ext));
 }
 
+/*
+ * _EF Extension Feature: only Record-A-Call is simulated (the one feature a CTI application
+ * invokes over OAI that needs a peer of its own: the SIP voice mail of [record_a_call]).
+ * Checks, in order: the feature string is the site's Record-A-Call code, with or without
+ * the leading '!' of a connected station (else 10 Invalid_Feature); the site has the
+ * application (else 22 Generic_System_Resource_Availability: a PBX without it); the station
+ * is connected in the call (engine_connected: 9, 3, 8, 14 or 16).  Then CF 0, and a leg
+ * starts unless this (call, station) is already recorded (CF 0 all the same).  No events:
+ * the Record-A-Call application is not a monitored device.
+ */
+static void
+cmd_ef(struct session *s, const struct oai_msg *m, enum oai_cmd cmd, const char *inv)
+{
+	struct pbxsim *p = s->srv->p;
+	const struct site_feature *rac = site_feature(p->site, SITE_FEAT_RECORD_A_CALL);
+	const char *ext = srv_arg(m, OAI_F_AFFECTED_EXT), *feat = srv_arg(m, OAI_F_FEATURE_STRING);
+	char id[ENG_ID_MAX], why[96];
+	int rc;
+
+	NEED(OAI_F_AFFECTED_EXT, OAI_F_FEATURE_STRING);
+	if (*feat == '!')
+		feat++;
+	if (rac == NULL || rac->code[0] == '\0' || strcmp(feat, rac->code) != 0) {
+		snprintf(why, sizeof(why), "feature '%.48s' is not simulated (only Record-A-Call, "
+		    "code %s)", feat, rac != NULL && rac->code[0] != '\0' ? rac->code : "none");
+		srv_refuse(s, cmd, inv, OAI_OUTCOME_INVALID_FEATURE, why);
+		return;
+	}
+	if (p->vm == NULL) {
+		srv_refuse(s, cmd, inv, OAI_OUTCOME_RESOURCE_AVAILABILITY,
+		    "no Record-A-Call application (the site has no [record_a_call])");
+		return;
+	}
+	if ((rc = engine_connected(ENG(s), ext, srv_arg(m, OAI_F_CALL_ID), id)) != 0) {
+		srv_refuse(s, cmd, inv, rc, engine_error(ENG(s)));
+		return;
+	}
+	if ((rc = sipvm_invoke(p->vm, id, ext, hs_now_ms())) < 0) {
+		srv_refuse(s, cmd, inv, OAI_OUTCOME_RESOURCE_AVAILABILITY,
+		    "the Record-A-Call application is stopping");
+		return;
+	}
+	hs_log_info("rac.invoke", "session=%u call=%s extension=%s already=%s", s->id,
+	    hs_logq(id), hs_logq(ext), rc == 1 ? "yes" : "no");
+	srv_cf_simple(s, cmd, inv, 0);
+}
+
 /* ---- dispatch --------------------------------------------------------------------------- */
 
 static const struct {
@@ -358,7 +407,7 @@ static const struct {
 	{ OAI_CMD_QA, srv_cmd_qa }, { OAI_CMD_QC, srv_cmd_qc }, { OAI_CMD_QT, srv_cmd_qt },
 	{ OAI_CMD_MS, srv_cmd_ms }, { OAI_CMD_MP, srv_cmd_mp }, { OAI_CMD_RR, srv_cmd_rr },
 	{ OAI_CMD_NO, srv_cmd_no }, { OAI_CMD_NA, srv_cmd_na }, { OAI_CMD_RP, srv_cmd_rp },
-	{ OAI_CMD_RT, srv_cmd_rt },
+	{ OAI_CMD_RT, srv_cmd_rt }, { OAI_CMD_EF, cmd_ef },
 };
 
 static bool

@@ -609,6 +609,37 @@ resolve_forward(struct load *ld, const struct pending *p)
 	snprintf(e->fwd_dest, sizeof(e->fwd_dest), "%s", d.digits);
 }
 
+/*
+ * The Record-A-Call application's number: free in the numbering plan, and neither begins
+ * nor is begun by a dial-plan entry, so that it could be dialled on a real PBX.  It needs
+ * the dial plan, so it comes last, like forward destinations.
+ */
+static void
+resolve_rac(struct load *ld, const struct pending *p)
+{
+	struct site *site = ld->site;
+	struct site_ref r = site_lookup(site, p->value);
+	size_t n = strlen(p->value);
+	char desc[160];
+
+	if (r.kind != SITE_NONE) {
+		site__fail(ld, p->line, "[record_a_call] extension: %s is already used by [%s %s] at "
+		    "line %d", p->value, ref_kind_name(r.kind), p->value, ref_line(r));
+		return;
+	}
+	for (size_t i = 0; i < site->ndialplan; i++) {
+		const struct site_dialent *d = &site->dialplan[i];
+		size_t dl = strlen(d->code);
+		if (strncmp(d->code, p->value, dl < n ? dl : n) != 0)
+			continue;
+		dialent_desc(d, desc, sizeof(desc));
+		site__fail(ld, p->line, "[record_a_call] extension: %s %s %s; the dial plan must be "
+		    "prefix-free", p->value, dl > n ? "is a prefix of" : "begins with", desc);
+		return;
+	}
+	snprintf(site->rac.extension, sizeof(site->rac.extension), "%s", p->value);
+}
+
 static void
 check_site(struct load *ld)
 {
@@ -637,7 +668,7 @@ check_site(struct load *ld)
 
 	build_index(ld);
 	for (size_t i = 0; i < ld->npend && ld->rc == HS_OK; i++)
-		if (strcmp(ld->pend[i].key, "forward") != 0)
+		if (strcmp(ld->pend[i].key, "forward") != 0 && ld->pend[i].sect != SECT_RAC)
 			resolve_ref(ld, &ld->pend[i]);
 	if (ld->rc != HS_OK)
 		return;
@@ -685,6 +716,8 @@ check_site(struct load *ld)
 	for (size_t i = 0; i < ld->npend && ld->rc == HS_OK; i++)
 		if (strcmp(ld->pend[i].key, "forward") == 0)
 			resolve_forward(ld, &ld->pend[i]);
+		else if (ld->pend[i].sect == SECT_RAC)
+			resolve_rac(ld, &ld->pend[i]);
 }
 
 /* ---- public ----------------------------------------------------------------------------- */

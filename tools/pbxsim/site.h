@@ -3,7 +3,7 @@
  *
  * A site file (README.md, "Site files") is an INI file with one section per object: [system],
  * [node N], [extension N], [trunk N], [trunkgroup N], [huntgroup N], [agent N], [ddi N],
- * [features] and [dnd].  site_load() reads it, checks every value and every cross reference,
+ * [features], [dnd] and [record_a_call].  site_load() reads it, checks every value and every cross reference,
  * and returns a read-only struct site; nothing changes it afterwards, so the call engine, the
  * load generator and the OAI server may all hold pointers into it until site_free().
  *
@@ -309,6 +309,35 @@ struct site_ddi {
 	int line;
 };
 
+/* Record-A-Call codecs (the SDP offer's one payload type). */
+#define SITE_RAC_CODEC_LIST(X)                                                  \
+	X(PCMA, "pcma", 8)                                                      \
+	X(PCMU, "pcmu", 0)
+
+enum site_rac_codec {
+#define X(id, name, pt) SITE_RAC_##id,
+	SITE_RAC_CODEC_LIST(X)
+#undef X
+};
+
+/*
+ * [record_a_call]: the Record-A-Call application, a SIP voice mail the PBX calls to record
+ * a call (sipvm.c).  Its extension is not a device of the engine (not monitored, not
+ * dialled): it is only checked to be free in the numbering plan and the dial plan.
+ */
+struct site_rac {
+	bool enabled;                       /* the section is there */
+	char extension[SITE_NUM_MAX];       /* the application's number: the INVITE's user */
+	char peer[64];                      /* "host:port" as given, for messages */
+	char host[48];                      /* the peer's address, without brackets */
+	int port;
+	int family;                         /* 4 or 6 */
+	char username[65];                  /* digest credentials, "" = none */
+	char password[65];
+	enum site_rac_codec codec;
+	int line;                           /* of the section header */
+};
+
 struct site_entry;
 struct site_dialent;
 
@@ -346,6 +375,7 @@ struct site {
 	struct site_feature features[SITE_FEAT_COUNT];
 	char dnd[SITE_DND_COUNT][SITE_DND_MAX]; /* dnd[i] is message i + 1 */
 	int ndnd;
+	struct site_rac rac;                /* [record_a_call]; rac.enabled false = none */
 
 	/* Private to site*.c (site_int.h): the numbering plan and the dial plan, sorted. */
 	struct site_entry *index;
@@ -449,6 +479,8 @@ const char *site_fwd_name(enum site_fwd fwd);
 const char *site_agent_state_name(enum site_agent_state state);
 const char *site_kind_name(enum site_kind kind);
 const char *site_dial_kind_name(enum site_dial_kind kind);
+const char *site_rac_codec_name(enum site_rac_codec codec);
+int site_rac_codec_pt(enum site_rac_codec codec);          /* RTP payload type */
 /* Parses a name of the lists above; -1 when unknown. */
 int site_fwd_parse(const char *name);
 int site_agent_state_parse(const char *name);

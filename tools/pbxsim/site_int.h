@@ -48,6 +48,7 @@ enum sect {
 	SECT_DDI,
 	SECT_FEATURES,
 	SECT_DND,
+	SECT_RAC,
 };
 
 static const struct {
@@ -65,6 +66,7 @@ static const struct {
 	[SECT_DDI] = {"ddi", true},
 	[SECT_FEATURES] = {"features", false},
 	[SECT_DND] = {"dnd", false},
+	[SECT_RAC] = {"record_a_call", false},
 };
 #define NSECT (sizeof(sections) / sizeof(sections[0]))
 
@@ -92,7 +94,8 @@ struct load {
 	int cur_line;
 	uint32_t seen;      /* keys given in the current section (bit = key table index) */
 	int seen_line[32];
-	int single_line[NSECT]; /* where [system], [features], [dnd] were, 0 = not yet */
+	int single_line[NSECT]; /* where [system], [features], [dnd], [record_a_call] were,
+				 * 0 = not yet */
 
 	size_t cap_nodes, cap_exts, cap_trunks, cap_tgs, cap_hgs, cap_agents, cap_ddis;
 	struct pending *pend;

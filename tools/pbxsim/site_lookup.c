@@ -333,6 +333,30 @@ site_dial_kind_name(enum site_dial_kind kind)
 	return NAME_OF(names, kind);
 }
 
+const char *
+site_rac_codec_name(enum site_rac_codec codec)
+{
+	static const char *const names[] = {
+#define X(id, name, pt) name,
+		SITE_RAC_CODEC_LIST(X)
+#undef X
+	};
+
+	return NAME_OF(names, codec);
+}
+
+int
+site_rac_codec_pt(enum site_rac_codec codec)
+{
+	static const int pts[] = {
+#define X(id, name, pt) pt,
+		SITE_RAC_CODEC_LIST(X)
+#undef X
+	};
+
+	return (size_t)codec < NELEM(pts) ? pts[codec] : -1;
+}
+
 int
 site_fwd_parse(const char *name)
 {

@@ -11,7 +11,9 @@
  * To add a key: a line in the section's key table (and README.md).  A key that names
  * another object is KT_REF or KT_LIST here and needs a case in site.c resolve_ref().  To add
  * a section kind: a line in sections[] (site_int.h), a key table, and its cases in
- * sect_entity(), entity_add() and site.c's entity helpers.
+ * sect_entity(), entity_add() and site.c's entity helpers.  [record_a_call] is a single
+ * section whose keys fill site->rac; its extension is checked in site.c once the dial plan
+ * is built.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -20,6 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <ini.h>
 
@@ -41,6 +46,7 @@ enum kt {
 	KT_DND,     /* off | on | message number */
 	KT_FORWARD, /* off | <type> <dialled> */
 	KT_COUNTRY, /* number 1..5 or its name */
+	KT_PEER,    /* IPv4:port or [IPv6]:port ([record_a_call] peer) */
 };
 
 struct keydef {
@@ -70,6 +76,11 @@ static const char *const hg_type_names[] = {
 static const char *const agent_state_names[] = {
 #define X(id, name) name,
 	SITE_AGENT_STATE_LIST(X)
+#undef X
+	NULL};
+static const char *const rac_codec_names[] = {
+#define X(id, name, pt) name,
+	SITE_RAC_CODEC_LIST(X)
 #undef X
 	NULL};
 static const char *const country_names[] = {"", "na", "japan", "uk", "indonesia", "mexico",
@@ -164,6 +175,15 @@ static const struct keydef ddi_keys[] = {
 	{NULL, 0, 0, 0, 0, 0, NULL},
 };
 
+static const struct keydef rac_keys[] = {
+	OTHER("extension", KT_REF),
+	OTHER("peer", KT_PEER),
+	TEXT("username", struct site_rac, username),
+	TEXT("password", struct site_rac, password),
+	ENUM("codec", struct site_rac, codec, rac_codec_names),
+	{NULL, 0, 0, 0, 0, 0, NULL},
+};
+
 static const struct keydef *const sect_keys[NSECT] = {
 	[SECT_SYSTEM] = system_keys,
 	[SECT_NODE] = node_keys,
@@ -173,6 +193,7 @@ static const struct keydef *const sect_keys[NSECT] = {
 	[SECT_HUNTGROUP] = hg_keys,
 	[SECT_AGENT] = agent_keys,
 	[SECT_DDI] = ddi_keys,
+	[SECT_RAC] = rac_keys,
 };
 
 static const struct {
@@ -223,11 +244,51 @@ sect_entity(struct site *site, enum sect sect, size_t idx)
 	case SECT_HUNTGROUP: return &site->huntgroups[idx];
 	case SECT_AGENT: return &site->agents[idx];
 	case SECT_DDI: return &site->ddis[idx];
+	case SECT_RAC: return &site->rac;
 	default: return NULL;
 	}
 }
 
 /* ---- values ----------------------------------------------------------------------------- */
+
+/*
+ * A SIP peer: "a.b.c.d:port" or "[v6]:port", numeric (pbxsim has no resolver), UDP port
+ * 1..65535.  Fills r->host, r->port, r->family; false when it is none of those.
+ */
+static bool
+parse_peer(const char *s, struct site_rac *r)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+	const char *colon, *host = s;
+	size_t hlen;
+	long port;
+
+	if (s[0] == '[') {
+		const char *end = strchr(s, ']');
+		if (end == NULL || end[1] != ':')
+			return false;
+		host = s + 1;
+		hlen = (size_t)(end - host);
+		colon = end + 1;
+		r->family = 6;
+	} else {
+		if ((colon = strrchr(s, ':')) == NULL || strchr(s, ':') != colon)
+			return false;
+		hlen = (size_t)(colon - s);
+		r->family = 4;
+	}
+	if (hlen == 0 || hlen >= sizeof(r->host))
+		return false;
+	memcpy(r->host, host, hlen);
+	r->host[hlen] = '\0';
+	if (inet_pton(r->family == 6 ? AF_INET6 : AF_INET, r->host, buf) != 1)
+		return false;
+	if (!site__all_digits(colon + 1, 1, 5) || (port = strtol(colon + 1, NULL, 10)) < 1 ||
+	    port > 65535)
+		return false;
+	r->port = (int)port;
+	return true;
+}
 
 /* Checks text rules; NULL when fine, else the reason. */
 static const char *
@@ -474,6 +535,17 @@ set_key(struct load *ld, const struct keydef *kd, char *value)
 			pend_add(ld, kd->key, dest);
 		break;
 	}
+	case KT_PEER: {
+		struct site_rac *r = base;
+		if (strlen(value) >= sizeof(r->peer) || !parse_peer(value, r)) {
+			site__fail(ld, ld->line, "%s peer: '%s' is not address:port (IPv4 a.b.c.d:port "
+			    "or [IPv6]:port, port 1..65535)", label,
+			    site__excerpt(ex, sizeof(ex), value));
+			return;
+		}
+		snprintf(r->peer, sizeof(r->peer), "%s", value);
+		break;
+	}
 	}
 }
 
@@ -538,6 +610,16 @@ section_end(struct load *ld)
 	case SECT_DDI:
 		if (key_seen(ld, "destination") == 0)
 			site__fail(ld, ld->cur_line, "%s: destination is missing", label);
+		break;
+	case SECT_RAC:
+		if (key_seen(ld, "extension") == 0)
+			site__fail(ld, ld->cur_line, "%s: extension is missing (the Record-A-Call "
+			    "application's number)", label);
+		else if (key_seen(ld, "peer") == 0)
+			site__fail(ld, ld->cur_line, "%s: peer is missing (the SIP voice mail's "
+			    "address:port)", label);
+		else if ((line = key_seen(ld, "password")) != 0 && key_seen(ld, "username") == 0)
+			site__fail(ld, line, "%s password: needs username", label);
 		break;
 	default:
 		break;
@@ -669,6 +751,10 @@ section_begin(struct load *ld, const char *header)
 		if (sect == SECT_DND) {
 			site->ndnd = 0;
 			memset(site->dnd, 0, sizeof(site->dnd));
+		}
+		if (sect == SECT_RAC) {
+			site->rac.enabled = true;
+			site->rac.line = ld->line;
 		}
 		return;
 	}

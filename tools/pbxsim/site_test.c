@@ -338,6 +338,53 @@ syntax_accepted(void **state)
 	site_free(s);
 }
 
+/* [record_a_call]: defaults, every key, IPv6, and no section at all. */
+static void
+record_a_call(void **state)
+{
+	static const char v4[] = "[node 1]\n[extension 1000]\n[record_a_call]\n"
+	    "extension = 2590\npeer = 192.0.2.7:5070\n";
+	static const char v6[] = "[node 1]\n[extension 1000]\n[record_a_call]\n"
+	    "extension = 2590 ; the RAC application\npeer = [2001:db8::7]:5060\n"
+	    "username = pbx\npassword = \"s3cret-Pass\"\ncodec = pcmu\n";
+	char err[SITE_ERR_MAX];
+	struct site *s;
+
+	(void)state;
+	if (load_text(v4, &s, err, sizeof(err)) != HS_OK)
+		fail_msg("%s", err);
+	assert_true(s->rac.enabled);
+	assert_string_equal(s->rac.extension, "2590");
+	assert_string_equal(s->rac.peer, "192.0.2.7:5070");
+	assert_string_equal(s->rac.host, "192.0.2.7");
+	assert_int_equal(s->rac.port, 5070);
+	assert_int_equal(s->rac.family, 4);
+	assert_string_equal(s->rac.username, "");
+	assert_int_equal(s->rac.codec, SITE_RAC_PCMA);
+	assert_int_equal(site_rac_codec_pt(s->rac.codec), 8);
+	assert_int_equal(s->rac.line, 3);
+	/* not a device, not dialled */
+	assert_int_equal(site_lookup(s, "2590").kind, SITE_NONE);
+	site_free(s);
+
+	if (load_text(v6, &s, err, sizeof(err)) != HS_OK)
+		fail_msg("%s", err);
+	assert_string_equal(s->rac.extension, "2590");
+	assert_string_equal(s->rac.host, "2001:db8::7");
+	assert_int_equal(s->rac.port, 5060);
+	assert_int_equal(s->rac.family, 6);
+	assert_string_equal(s->rac.username, "pbx");
+	assert_string_equal(s->rac.password, "s3cret-Pass");
+	assert_int_equal(s->rac.codec, SITE_RAC_PCMU);
+	assert_int_equal(site_rac_codec_pt(s->rac.codec), 0);
+	assert_string_equal(site_rac_codec_name(s->rac.codec), "pcmu");
+	site_free(s);
+
+	s = load_shipped("small.site");
+	assert_false(s->rac.enabled);
+	site_free(s);
+}
+
 static void
 ranges_keep_width(void **state)
 {
@@ -537,6 +584,65 @@ static const struct {
 	{"[node 1]\n[extension 100]\ndescription = caf\xe9\n",
 	    "t.site:3: [extension 100] description: only printable ASCII characters are allowed"},
 	{"", "t.site: no [node] section (a site needs at least one)"},
+	/* [record_a_call] */
+	{"[node 1]\n[record_a_call]\npeer = 127.0.0.1:5060\n",
+	    "t.site:2: [record_a_call]: extension is missing (the Record-A-Call application's "
+	    "number)"},
+	{"[node 1]\n[record_a_call]\nextension = 2590\n",
+	    "t.site:2: [record_a_call]: peer is missing (the SIP voice mail's address:port)"},
+	{"[node 1]\n[record_a_call]\nextension = 25x\n",
+	    "t.site:3: [record_a_call] extension: '25x' is not a number (1 to 8 digits)"},
+	{"[node 1]\n[record_a_call]\nextension = 2590\npeer = recorder:5060\n",
+	    "t.site:4: [record_a_call] peer: 'recorder:5060' is not address:port (IPv4 "
+	    "a.b.c.d:port or [IPv6]:port, port 1..65535)"},
+	{"[node 1]\n[record_a_call]\nextension = 2590\npeer = 127.0.0.1\n",
+	    "t.site:4: [record_a_call] peer: '127.0.0.1' is not address:port (IPv4 "
+	    "a.b.c.d:port or [IPv6]:port, port 1..65535)"},
+	{"[node 1]\n[record_a_call]\nextension = 2590\npeer = 127.0.0.1:65536\n",
+	    "t.site:4: [record_a_call] peer: '127.0.0.1:65536' is not address:port (IPv4 "
+	    "a.b.c.d:port or [IPv6]:port, port 1..65535)"},
+	{"[node 1]\n[record_a_call]\nextension = 2590\npeer = ::1:5060\n",
+	    "t.site:4: [record_a_call] peer: '::1:5060' is not address:port (IPv4 "
+	    "a.b.c.d:port or [IPv6]:port, port 1..65535)"},
+	{"[node 1]\n[record_a_call]\nextension = 2590\npeer = [::1]5060\n",
+	    "t.site:4: [record_a_call] peer: '[::1]5060' is not address:port (IPv4 "
+	    "a.b.c.d:port or [IPv6]:port, port 1..65535)"},
+	{"[node 1]\n[record_a_call]\nextension = 2590\npeer = 127.0.0.1:5060\ncodec = g729\n",
+	    "t.site:5: [record_a_call] codec: 'g729' is not one of pcma|pcmu"},
+	{"[node 1]\n[record_a_call]\nextension = 2590\npeer = 127.0.0.1:5060\npassword = x\n",
+	    "t.site:5: [record_a_call] password: needs username"},
+	{"[node 1]\n[record_a_call]\nextension = 2590\npeer = 127.0.0.1:5060\nusername = "
+	    "a|b\n",
+	    "t.site:5: [record_a_call] username: '|' is not allowed (the OAI link uses it to "
+	    "quote text)"},
+	{"[node 1]\n[record_a_call]\nextension = 2590\npeer = 127.0.0.1:5060\nvoicemail = 1\n",
+	    "t.site:5: [record_a_call] unknown key 'voicemail'"},
+	{"[node 1]\n[record_a_call]\nextension = 2590\nextension = 2591\n",
+	    "t.site:4: [record_a_call] extension: given twice (first at line 3)"},
+	{"[node 1]\n[record_a_call]\nextension = 2590\npeer = 127.0.0.1:5060\n"
+	    "[record_a_call]\n",
+	    "t.site:5: [record_a_call] is already defined at line 2"},
+	{"[node 1]\n[record_a_call 1]\n",
+	    "t.site:2: section [record_a_call] takes no number"},
+	{"[node 1]\n[extension 2590]\n[record_a_call]\nextension = 2590\npeer = "
+	    "127.0.0.1:5060\n",
+	    "t.site:4: [record_a_call] extension: 2590 is already used by [extension 2590] at "
+	    "line 2"},
+	{"[node 1]\n[agent 2590]\n[record_a_call]\nextension = 2590\npeer = "
+	    "127.0.0.1:5060\n",
+	    "t.site:4: [record_a_call] extension: 2590 is already used by [agent 2590] at "
+	    "line 2"},
+	{"[node 1]\n[extension 2590]\n[record_a_call]\nextension = 25\npeer = "
+	    "127.0.0.1:5060\n",
+	    "t.site:4: [record_a_call] extension: 25 is a prefix of extension 2590 (line 2); "
+	    "the dial plan must be prefix-free"},
+	{"[node 1]\n[extension 25]\n[record_a_call]\nextension = 2590\npeer = "
+	    "127.0.0.1:5060\n",
+	    "t.site:4: [record_a_call] extension: 2590 begins with extension 25 (line 2); the "
+	    "dial plan must be prefix-free"},
+	{"[node 1]\n[record_a_call]\nextension = 3851\npeer = 127.0.0.1:5060\n",
+	    "t.site:3: [record_a_call] extension: 3851 begins with feature code 385 "
+	    "(record_a_call, default); the dial plan must be prefix-free"},
 };
 
 static void
@@ -606,6 +712,7 @@ main(void)
 		cmocka_unit_test(dial_normalises),
 		cmocka_unit_test(syntax_accepted),
 		cmocka_unit_test(ranges_keep_width),
+		cmocka_unit_test(record_a_call),
 		cmocka_unit_test(every_error),
 		cmocka_unit_test(long_line_and_nul),
 		cmocka_unit_test(missing_file),

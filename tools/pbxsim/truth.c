@@ -46,7 +46,7 @@ struct truth {
 	bool close_fp;
 	hs_err err;
 	int saved_errno;
-	uint64_t seq, ncalls, nevents;
+	uint64_t seq, ncalls, nevents, nrac;
 	size_t nactive;
 	truth_call *active;
 };
@@ -304,6 +304,7 @@ truth_close(truth *t, int64_t at)
 		add_time(t, obj, "at", at);
 		add_num(t, obj, "calls", (double)t->ncalls);
 		add_num(t, obj, "events", (double)t->nevents);
+		add_num(t, obj, "rac", (double)t->nrac);
 	}
 	emit(t, obj);
 	if (t->close_fp && fclose(t->fp) == EOF)
@@ -688,5 +689,29 @@ truth_event(truth *t, const struct truth_event *ev)
 		break;
 	}
 	t->nevents++;
+	return emit(t, obj);
+}
+
+hs_err
+truth_rac(truth *t, const struct truth_rac *r)
+{
+	cJSON *obj;
+
+	if (t == NULL || r == NULL)
+		return HS_EINVAL;
+	if ((obj = record(t, "rac")) == NULL)
+		return t->err;
+	add_time(t, obj, "at", r->ended);
+	add_text(t, obj, "call", r->call);
+	add_text(t, obj, "extension", r->extension);
+	add_text(t, obj, "sip_call_id", r->sip_call_id);
+	add_time(t, obj, "invoked", r->invoked);
+	add_time(t, obj, "answered", r->answered);
+	add_time(t, obj, "ended", r->ended);
+	add_text(t, obj, "status", r->status);
+	add_num(t, obj, "sip_status", r->sip_status);
+	add_num(t, obj, "packets", (double)r->packets);
+	add_num(t, obj, "samples", (double)r->samples);
+	t->nrac++;
 	return emit(t, obj);
 }

@@ -6,7 +6,8 @@
  * created, then ring, queue, answer, hold, retrieve, divert, transfer, conference, join,
  * leave, and truth_call_end() when the call no longer exists.  The writer keeps the call in
  * memory and writes it as one line at its end, then flushes, so a line is never half a call.
- * Feature changes and link faults are written as they happen (truth_event).  The schema is
+ * Feature changes and link faults are written as they happen (truth_event), Record-A-Call
+ * legs when they end (truth_rac).  The schema is
  * in README.md ("Ground truth"); TRUTH_SCHEMA is bumped whenever it changes incompatibly.
  *
  * Times are epoch milliseconds given by the caller: the writer never reads a clock, so tests
@@ -233,6 +234,23 @@ hs_err truth_call_end(truth_call *c, int64_t at, const char *cleared_by,
 
 /* Writes one non-call line at once, and flushes. */
 hs_err truth_event(truth *t, const struct truth_event *ev);
+
+/* One Record-A-Call leg (sipvm.c): the SIP call to the voice mail and what it carried. */
+struct truth_rac {
+	const char *call;         /* the OAI Call_ID of the recorded call */
+	const char *extension;    /* the recorded station */
+	const char *sip_call_id;  /* the INVITE's Call-ID (NULL: none was sent) */
+	int64_t invoked;          /* epoch ms: the _EF */
+	int64_t answered;         /* the 200 OK; -1 = never (null) */
+	int64_t ended;            /* BYE sent or received, CANCEL, or the failure */
+	const char *status;       /* "recorded" (answered), "rejected" (a final response
+				   * >= 300), "failed" (no answer: timeout, transport, stop) */
+	int sip_status;           /* final status of the INVITE, 0 when none came */
+	uint64_t packets;         /* RTP packets sent on the wire */
+	uint64_t samples;         /* the audio they carried (8 kHz samples) */
+};
+/* Writes a "rac" line at once, and flushes. */
+hs_err truth_rac(truth *t, const struct truth_rac *r);
 
 const char *truth_kind_name(enum truth_kind kind);
 const char *truth_cause_name(enum truth_cause cause);
