@@ -17,7 +17,6 @@ Checked against pbxsim's ground truth (its `rac` line: what it sent on the wire)
 """
 
 import math
-import os
 import sys
 import time
 from pathlib import Path
@@ -28,27 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from hslib import wait_for  # noqa: E402
 from pbxsim import SITES, OaiClient, Pbxsim  # noqa: E402
-from test_recorder_offline import RECORDER, read_wav  # noqa: E402
-from test_recorder_rac import Recorder  # noqa: E402
+from test_recorder_offline import read_wav  # noqa: E402
+from test_recorder_rac import recorder  # noqa: E402,F401 (fixture)
 
 RAC_EXT = "2590"
-
-
-@pytest.fixture
-def recorder(tmp_path):
-    if not os.access(RECORDER, os.X_OK):
-        pytest.fail(f"missing {RECORDER}: run make first", pytrace=False)
-    made = []
-
-    def make(**settings):
-        r = Recorder(tmp_path / f"rec{len(made)}", **settings)
-        made.append(r)
-        return r
-
-    yield make
-    for r in made:
-        rc = r.stop()
-        assert rc == 0, f"recorder exit {rc}: {r.log.read_text()[-3000:]}"
 
 
 @pytest.fixture
